@@ -1,0 +1,24 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// The workshop package: one library of HTTP plumbing (`HTTPCore`) and one executable per step.
+///
+/// Every step is a complete program; the diff between two consecutive steps is that step's lesson.
+let package = Package(
+    name: "ImageCacheWorkshop",
+    targets: [
+        // MARK: - Chapter 1: the plumbing and the origin
+        .target(name: "HTTPCore"),
+        .executableTarget(
+            name: "Step1Origin",
+            dependencies: ["HTTPCore"],
+            resources: [.copy("SampleImages")]
+        ),
+
+        // MARK: - Tests
+        .target(name: "TestSupport", dependencies: ["HTTPCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore", "TestSupport"]),
+        .testTarget(name: "Step1OriginTests", dependencies: ["Step1Origin", "HTTPCore", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

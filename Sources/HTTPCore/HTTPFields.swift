@@ -1,0 +1,110 @@
+/// The header fields of a message, in the order received, duplicates kept (RFC 9110 §5.3).
+///
+/// Lookup by name is case-insensitive (RFC 9110 §5.1). Values are stored as received, without
+/// leading or trailing whitespace.
+public struct HTTPFields: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
+    /// One header field line.
+    public struct Field: Sendable, Equatable {
+        public var name: String
+        public var value: String
+
+        public init(name: String, value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    private var storage: [Field] = []
+
+    public init() {}
+
+    public init(_ fields: [Field]) { storage = fields }
+
+    public init(dictionaryLiteral elements: (String, String)...) {
+        storage = elements.map { Field(name: $0.0, value: $0.1) }
+    }
+
+    public var count: Int { storage.count }
+    public var isEmpty: Bool { storage.isEmpty }
+
+    public func makeIterator() -> IndexingIterator<[Field]> { storage.makeIterator() }
+
+    /// The first value of the field `name`, or all values joined with ", " when it repeats
+    /// (RFC 9110 §5.3). Set-Cookie must be read with `values(for:)` instead.
+    /// Assigning replaces every line of that name; assigning `nil` removes them.
+    public subscript(name: String) -> String? {
+        get {
+            var result: String?
+            for field in storage where field.name.equalsIgnoringASCIICase(name) {
+                result = result.map { $0 + ", " + field.value } ?? field.value
+            }
+            return result
+        }
+        set {
+            var replaced = false
+            var result: [Field] = []
+            result.reserveCapacity(storage.count + 1)
+            for field in storage {
+                guard field.name.equalsIgnoringASCIICase(name) else {
+                    result.append(field)
+                    continue
+                }
+                if let newValue, !replaced {
+                    result.append(Field(name: field.name, value: newValue))
+                    replaced = true
+                }
+            }
+            if let newValue, !replaced { result.append(Field(name: name, value: newValue)) }
+            storage = result
+        }
+    }
+
+    /// Every value of the field `name`, one per line, in order.
+    public func values(for name: String) -> [String] {
+        storage.filter { $0.name.equalsIgnoringASCIICase(name) }.map(\.value)
+    }
+
+    /// Every comma-separated element of the field `name` across all its lines (RFC 9110 §5.6.1),
+    /// trimmed, empty elements dropped.
+    public func listElements(for name: String) -> [String] {
+        values(for: name).flatMap { value in
+            value.split(separator: ",").map { $0.trimmingOWS() }.filter { !$0.isEmpty }
+        }
+    }
+
+    /// Whether a line named `name` is present.
+    public func contains(_ name: String) -> Bool {
+        storage.contains { $0.name.equalsIgnoringASCIICase(name) }
+    }
+
+    /// Appends a line, keeping any existing lines of the same name.
+    public mutating func append(name: String, value: String) {
+        storage.append(Field(name: name, value: value))
+    }
+
+    /// Removes every line for which `shouldRemove` returns true.
+    public mutating func removeAll(where shouldRemove: (Field) throws -> Bool) rethrows {
+        try storage.removeAll(where: shouldRemove)
+    }
+}
+
+extension StringProtocol {
+    /// ASCII case-insensitive equality, as field names and tokens are compared (RFC 9110 §5.1).
+    public func equalsIgnoringASCIICase(_ other: some StringProtocol) -> Bool {
+        let lhs = utf8, rhs = other.utf8
+        guard lhs.count == rhs.count else { return false }
+        for (a, b) in zip(lhs, rhs) where a != b {
+            guard a | 0x20 == b | 0x20, (a | 0x20) >= 0x61, (a | 0x20) <= 0x7A else { return false }
+        }
+        return true
+    }
+
+    /// The string without leading and trailing spaces and tabs (RFC 9110 §5.6.3 OWS).
+    public func trimmingOWS() -> String {
+        let bytes = Array(utf8)
+        var start = 0, end = bytes.count
+        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        return String(decoding: bytes[start..<end], as: UTF8.self)
+    }
+}

@@ -1,0 +1,55 @@
+/// A parsed request line and header section (RFC 9112 §3 and §5).
+///
+/// The target is kept exactly as received: a cache key is built from the raw target
+/// (nginx's `$request_uri`), and a file server decodes it itself.
+public struct HTTPRequestHead: Sendable, Equatable {
+    public var method: HTTPMethod
+    /// The request target as received, e.g. `/1.jpg?w=100` (RFC 9112 §3.2).
+    public var target: String
+    public var version: HTTPVersion
+    public var headerFields: HTTPFields
+
+    public init(method: HTTPMethod, target: String, version: HTTPVersion, headerFields: HTTPFields) {
+        self.method = method
+        self.target = target
+        self.version = version
+        self.headerFields = headerFields
+    }
+
+    /// The target's path, before any `?`, still percent-encoded.
+    public var path: Substring {
+        target.firstIndex(of: "?").map { target[..<$0] } ?? target[...]
+    }
+
+    /// The target's query after the first `?`, or `nil` when there is no `?`.
+    public var query: Substring? {
+        target.firstIndex(of: "?").map { target[target.index(after: $0)...] }
+    }
+
+    /// Whether the connection may stay open after this request (RFC 9112 §9.3): HTTP/1.1
+    /// unless the client sent `Connection: close`; HTTP/1.0 only with `Connection: keep-alive`.
+    public var shouldKeepAlive: Bool {
+        let options = headerFields.listElements(for: "Connection")
+        if options.contains(where: { $0.equalsIgnoringASCIICase("close") }) { return false }
+        if version == .http1_1 { return true }
+        return options.contains(where: { $0.equalsIgnoringASCIICase("keep-alive") })
+    }
+}
+
+/// A complete request: its head and its content, already de-chunked.
+public struct HTTPRequest: Sendable {
+    public var head: HTTPRequestHead
+    public var body: [UInt8]
+    /// The peer's address as `ip:port`, for logs and access control.
+    public var remoteAddress: String
+
+    public init(head: HTTPRequestHead, body: [UInt8] = [], remoteAddress: String = "-") {
+        self.head = head
+        self.body = body
+        self.remoteAddress = remoteAddress
+    }
+
+    public var method: HTTPMethod { head.method }
+    public var target: String { head.target }
+    public var headerFields: HTTPFields { head.headerFields }
+}

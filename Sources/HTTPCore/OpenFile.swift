@@ -1,0 +1,56 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A regular file opened read-only, with the facts a file server needs; closed when released.
+///
+/// The descriptor is opened with `O_CLOEXEC` so that child processes never inherit it.
+public final class OpenFile: Sendable {
+    /// Why a file could not be opened.
+    public enum OpenError: Error, Equatable, Sendable {
+        /// No such file (ENOENT, ENOTDIR).
+        case notFound
+        /// The file exists but may not be read (EACCES, ELOOP with `O_NOFOLLOW`).
+        case forbidden
+        /// The path names a directory, socket or other non-regular file.
+        case notRegularFile
+        /// Any other failure, with its errno.
+        case system(Int32)
+    }
+
+    public let descriptor: Int32
+    /// The size in bytes when opened.
+    public let size: Int64
+    /// The modification time, whole seconds since the Unix epoch.
+    public let modificationTime: Int64
+    /// The inode number, which with size and time identifies this version of the file.
+    public let inode: UInt64
+
+    /// Opens `path` for reading; fails unless it is a regular file.
+    public init(path: String) throws(OpenError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            switch errno {
+            case ENOENT, ENOTDIR, ENAMETOOLONG: throw .notFound
+            case EACCES, EPERM, ELOOP: throw .forbidden
+            case let code: throw .system(code)
+            }
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let code = errno
+            close(fd)
+            throw .system(code)
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw .notRegularFile
+        }
+        descriptor = fd
+        size = Int64(info.st_size)
+        modificationTime = Int64(info.st_mtim.tv_sec)
+        inode = UInt64(info.st_ino)
+    }
+
+    deinit { close(descriptor) }
+}
