@@ -8,7 +8,8 @@ let package = Package(
     name: "ImageCacheWorkshop",
     targets: [
         // MARK: - Chapter 1: the plumbing and the origin
-        .target(name: "HTTPCore"),
+        .target(name: "CSystemShims"),
+        .target(name: "HTTPCore", dependencies: ["CSystemShims"]),
         .executableTarget(
             name: "Step1Origin",
             dependencies: ["HTTPCore"],
@@ -19,6 +20,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["HTTPCore"], path: "Tests/TestSupport"),
         .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore", "TestSupport"]),
         .testTarget(name: "Step1OriginTests", dependencies: ["Step1Origin", "HTTPCore", "TestSupport"]),
+        .testTarget(name: "DocsTests", dependencies: ["HTTPCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,239 @@
+/// One client connection, served on its own thread from accept to close.
+///
+/// The loop reads a request head within a total deadline, reads (or rejects) its content,
+/// asks the handler for a response, writes it, and repeats while keep-alive allows
+/// (RFC 9112 §9.3). Pipelined requests are answered in order because bytes already read past
+/// one request stay in the buffer for the next.
+final class HTTPConnection {
+    /// Why the loop stopped; only used to decide how to close.
+    private enum Outcome {
+        case keepAlive
+        case close
+        /// An error response was sent: close, but let the client read it first.
+        case lingeringClose
+    }
+
+    private let socket: Socket
+    private let remoteAddress: String
+    private let configuration: ServerConfiguration
+    private let handler: any HTTPHandler
+    private let isShuttingDown: @Sendable () -> Bool
+
+    /// Received bytes not yet consumed live in `buffer[start..<end]`.
+    private var buffer: [UInt8]
+    private var start = 0
+    private var end = 0
+
+    init(socket: Socket, remoteAddress: String, configuration: ServerConfiguration,
+         handler: any HTTPHandler, isShuttingDown: @escaping @Sendable () -> Bool) {
+        self.socket = socket
+        self.remoteAddress = remoteAddress
+        self.configuration = configuration
+        self.handler = handler
+        self.isShuttingDown = isShuttingDown
+        // 16 KiB holds any ordinary head in one read; it grows only for large heads.
+        self.buffer = [UInt8](repeating: 0, count: 16 * 1024)
+    }
+
+    // MARK: - The connection loop
+
+    /// Serves requests until the client closes, an error occurs, or the server shuts down.
+    func run() {
+        socket.setWriteTimeout(configuration.ioTimeout)
+        var isFirstRequest = true
+        while true {
+            // The first request must start at once; later ones may wait out the idle timeout.
+            let waitLimit = isFirstRequest ? configuration.headTimeout : configuration.idleTimeout
+            guard waitForNextRequest(limit: waitLimit) else { return }
+            isFirstRequest = false
+            switch serveOneRequest() {
+            case .keepAlive: continue
+            case .close: return
+            case .lingeringClose: return closeLingering()
+            }
+        }
+    }
+
+    /// Waits for the first byte of the next request, in short slices so an idle connection
+    /// notices a graceful shutdown quickly; `false` when the connection should close instead.
+    private func waitForNextRequest(limit: Duration) -> Bool {
+        if start < end { return true }  // a pipelined request is already here
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if isShuttingDown() { return false }
+            let slice = min(deadline, .now + .milliseconds(250))
+            do {
+                if try socket.waitForInput(until: slice) { return true }
+            } catch {
+                return false
+            }
+        }
+        return false  // idle timeout: close without a response (RFC 9112 §9.5)
+    }
+
+    private func serveOneRequest() -> Outcome {
+        let startTime = ContinuousClock.now
+        let head: HTTPRequestHead
+        let framing: HTTPBodyFraming
+        let body: [UInt8]
+        do {
+            (head, framing) = try readHead(deadline: startTime + configuration.headTimeout)
+            body = try readBody(framing, head: head)
+        } catch let error as HTTPParseError {
+            return answer(error, startTime: startTime)
+        } catch {
+            return .close  // the peer went away or a socket call failed: nobody to answer
+        }
+
+        let request = HTTPRequest(head: head, body: body, remoteAddress: remoteAddress)
+        let response = handler.respond(to: request)
+        let keepAlive = head.shouldKeepAlive && !isShuttingDown()
+        let sent = send(response, to: head, keepAlive: keepAlive)
+        log(head: head, status: response.status, bodyBytes: sent ? bodyBytesSent(response, for: head) : 0, startTime: startTime)
+        return sent && keepAlive ? .keepAlive : .close
+    }
+
+    // MARK: - Reading the head
+
+    /// Reads until a complete head is buffered, then parses it and consumes its bytes.
+    private func readHead(deadline: ContinuousClock.Instant) throws -> (HTTPRequestHead, HTTPBodyFraming) {
+        while true {
+            if let parsed = try HTTPRequestParser.parseHead(buffer[start..<end], limits: configuration.limits) {
+                start += parsed.headLength
+                return (parsed.head, parsed.framing)
+            }
+            let count: Int
+            do {
+                count = try readMore(deadline: deadline)
+            } catch SocketError.timedOut {
+                throw HTTPParseError.headTimeout
+            }
+            if count == 0 { throw SocketError.connectionClosed }
+        }
+    }
+
+    /// Reads more bytes into the buffer after `end`, compacting or growing it first if full.
+    private func readMore(deadline: ContinuousClock.Instant) throws -> Int {
+        if end == buffer.count {
+            if start > 0 {
+                buffer.replaceSubrange(0..<(end - start), with: buffer[start..<end])
+                end -= start
+                start = 0
+            } else {
+                buffer.append(contentsOf: repeatElement(0, count: buffer.count))
+            }
+        }
+        let count = try buffer.withUnsafeMutableBytes { bytes in
+            try socket.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[end...]), deadline: deadline)
+        }
+        end += count
+        return count
+    }
+
+    // MARK: - Reading the content
+
+    /// Reads the request content the framing announces, so the next request starts in sync.
+    private func readBody(_ framing: HTTPBodyFraming, head: HTTPRequestHead) throws -> [UInt8] {
+        switch framing {
+        case .none, .untilClose:
+            return []
+        case .contentLength(let length):
+            try sendContinueIfExpected(head, bodyAlreadyHere: end > start)
+            while end - start < length {
+                guard try readMore(deadline: .now + configuration.ioTimeout) > 0 else {
+                    throw SocketError.connectionClosed
+                }
+            }
+            defer { start += length }
+            return Array(buffer[start..<(start + length)])
+        case .chunked:
+            try sendContinueIfExpected(head, bodyAlreadyHere: end > start)
+            var decoder = ChunkedDecoder(maxContentLength: configuration.limits.maxContentLength)
+            var body: [UInt8] = []
+            while true {
+                start += try decoder.decode(buffer[start..<end], into: &body)
+                if decoder.isComplete { return body }
+                guard try readMore(deadline: .now + configuration.ioTimeout) > 0 else {
+                    throw SocketError.connectionClosed
+                }
+            }
+        }
+    }
+
+    /// RFC 9110 §10.1.1: a client that sent `Expect: 100-continue` waits for an interim
+    /// 100 response before sending the content (curl waits a whole second otherwise).
+    private func sendContinueIfExpected(_ head: HTTPRequestHead, bodyAlreadyHere: Bool) throws {
+        guard !bodyAlreadyHere, head.version == .http1_1,
+              head.headerFields["Expect"]?.equalsIgnoringASCIICase("100-continue") == true else { return }
+        let interim = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+        try interim.withUnsafeBytes { try socket.write($0) }
+    }
+
+    // MARK: - Writing the response
+
+    /// Writes `response`; `false` when the client could not take all of it.
+    private func send(_ response: HTTPResponse, to head: HTTPRequestHead, keepAlive: Bool) -> Bool {
+        let headBytes = ResponseHead.serialize(response, serverName: configuration.serverName,
+                                               keepAlive: keepAlive, requestVersion: head.version)
+        // RFC 9110 §9.3.2 and §6.4.1: HEAD, 1xx, 204 and 304 responses end with the head.
+        let sendsContent = head.method != .head && response.status.allowsContent
+        do {
+            try headBytes.withUnsafeBytes { headBuffer in
+                switch sendsContent ? response.body : .empty {
+                case .empty:
+                    try socket.write(headBuffer)
+                case .bytes(let bytes):
+                    try bytes.withUnsafeBytes { try socket.write(headBuffer, $0) }
+                case let .file(file, offset, count):
+                    try socket.writeHead(headBuffer, moreFollows: count > 0)
+                    try socket.sendFile(file.descriptor, offset: offset, count: count)
+                }
+            }
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// Answers a request that could not be read with its status and reason, then closes.
+    private func answer(_ error: HTTPParseError, startTime: ContinuousClock.Instant) -> Outcome {
+        // A connection that never sent a byte of this request gets no 408: it just closes.
+        if error == .headTimeout, start == end { return .close }
+        let response = HTTPResponse.text(error.status, error.reason)
+        let placeholder = HTTPRequestHead(method: .get, target: "-", version: .http1_1, headerFields: [:])
+        let sent = send(response, to: placeholder, keepAlive: false)
+        log(head: nil, status: response.status, bodyBytes: sent ? response.body.count : 0, startTime: startTime)
+        return .lingeringClose
+    }
+
+    /// Closes after an error response without losing it: closing a socket with unread input
+    /// makes the kernel send a reset, which can destroy the response before the client reads
+    /// it. So stop sending, drain what the client still sends for a moment, then close
+    /// (nginx's `lingering_close`).
+    private func closeLingering() {
+        socket.shutdownWrite()
+        let deadline = ContinuousClock.now + .seconds(2)
+        var drained = 0
+        start = 0
+        end = 0
+        while drained < 1 << 20, let count = try? readMore(deadline: deadline), count > 0 {
+            drained += count
+            start = 0
+            end = 0
+        }
+    }
+
+    // MARK: - Logging
+
+    private func bodyBytesSent(_ response: HTTPResponse, for head: HTTPRequestHead) -> Int64 {
+        head.method != .head && response.status.allowsContent ? response.body.count : 0
+    }
+
+    private func log(head: HTTPRequestHead?, status: HTTPStatus, bodyBytes: Int64, startTime: ContinuousClock.Instant) {
+        let requestLine = head.map { "\($0.method) \($0.target) \($0.version)" } ?? "-"
+        configuration.accessLog.record(AccessLog.Entry(
+            remoteAddress: remoteAddress, requestLine: requestLine, status: status.code,
+            bodyBytes: bodyBytes, referer: head?.headerFields["Referer"],
+            userAgent: head?.headerFields["User-Agent"], duration: startTime.duration(to: .now)))
+    }
+}

@@ -1,0 +1,124 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import Foundation
+import Synchronization
+
+/// An HTTP/1.1 server: one listening socket, one `Thread` per connection, a connection cap.
+///
+/// Lifecycle: `init` binds and listens (so `port` is known at once), `start()` begins
+/// accepting, `shutdown()` stops accepting and lets responses in flight finish, and
+/// `waitUntilStopped()` returns once every connection has closed. `run()` does all of it for
+/// a command-line program, with SIGINT and SIGTERM as the shutdown signal.
+public final class HTTPServer: Sendable {
+    public let configuration: ServerConfiguration
+    /// The port the server listens on; the real one when the configuration asked for port 0.
+    public let port: Int
+
+    private let listener: Socket
+    private let handler: any HTTPHandler
+    private let isStopping = Atomic<Bool>(false)
+    /// Taken before each `accept`, returned when a connection closes: overload waits in the
+    /// kernel's backlog instead of spawning unbounded threads.
+    private let connectionSlots: DispatchSemaphore
+    /// Entered for the accept loop and each connection; empty once everything has stopped.
+    private let activity = DispatchGroup()
+
+    /// Binds `configuration.host:configuration.port` and starts listening (not yet accepting).
+    public init(configuration: ServerConfiguration, handler: some HTTPHandler) throws(SocketError) {
+        self.configuration = configuration
+        self.handler = handler
+        self.listener = try Socket.listen(host: configuration.host, port: configuration.port)
+        self.port = listener.localPort
+        self.connectionSlots = DispatchSemaphore(value: configuration.maxConnections)
+    }
+
+    /// The server's base URL, e.g. `http://127.0.0.1:8000`.
+    public var url: String {
+        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        return "http://\(host):\(port)"
+    }
+
+    /// Whether `shutdown()` has been called.
+    public var isShuttingDown: Bool { isStopping.load(ordering: .relaxed) }
+
+    // MARK: - Accepting connections
+
+    /// Starts accepting connections on a thread of its own and returns.
+    public func start() {
+        // A client that disconnects mid-response must not kill the process with SIGPIPE
+        // (sends use MSG_NOSIGNAL; sendfile has no such flag).
+        signal(SIGPIPE, SIG_IGN)
+        activity.enter()
+        let thread = Thread { [self] in
+            acceptLoop()
+            activity.leave()
+        }
+        thread.name = "accept"
+        thread.start()
+    }
+
+    private func acceptLoop() {
+        while !isShuttingDown {
+            connectionSlots.wait()
+            let accepted: (socket: Socket, remoteAddress: String)
+            do {
+                accepted = try listener.accept()
+            } catch {
+                connectionSlots.signal()
+                if isShuttingDown { return }
+                // EMFILE and friends: back off briefly instead of spinning.
+                Thread.sleep(forTimeInterval: 0.01)
+                continue
+            }
+            activity.enter()
+            let (socket, remoteAddress) = accepted
+            let thread = Thread { [self] in
+                HTTPConnection(socket: socket, remoteAddress: remoteAddress, configuration: configuration,
+                               handler: handler, isShuttingDown: { [self] in isShuttingDown }).run()
+                connectionSlots.signal()
+                activity.leave()
+            }
+            // Threads start with an 8 MiB stack by default; a connection needs far less, and
+            // hundreds of them at once should not reserve gigabytes of address space.
+            thread.stackSize = 512 * 1024
+            thread.start()
+        }
+    }
+
+    // MARK: - Shutting down
+
+    /// Stops accepting new connections; connections finish their current response and close.
+    public func shutdown() {
+        guard !isStopping.exchange(true, ordering: .relaxed) else { return }
+        // shutdown(), not close(), wakes the thread blocked in accept().
+        listener.shutdown()
+    }
+
+    /// Waits until the accept loop and every connection have finished, or `timeout` passes.
+    ///
+    /// - Returns: `true` when everything finished in time.
+    @discardableResult
+    public func waitUntilStopped(timeout: Duration? = nil) -> Bool {
+        guard let timeout else {
+            activity.wait()
+            return true
+        }
+        let (seconds, attoseconds) = timeout.components
+        let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+        return activity.wait(timeout: .now() + .nanoseconds(nanoseconds)) == .success
+    }
+
+    /// Runs a command-line server: starts, prints `listening on URL`, and on SIGINT or SIGTERM
+    /// shuts down gracefully and returns (the program then exits 0).
+    public func run() {
+        let signals = ShutdownSignals { [self] in shutdown() }
+        start()
+        print("listening on \(url)")
+        fflush(nil)  // tests and scripts wait for this line: it must not sit in a buffer
+        signals.waitForSignal()
+        waitUntilStopped(timeout: configuration.shutdownGracePeriod)
+        configuration.accessLog.flush()
+    }
+}

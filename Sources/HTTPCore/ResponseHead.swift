@@ -1,0 +1,40 @@
+/// Serializes a response's status line and header section (RFC 9112 §4 and §5).
+///
+/// The server owns the framing headers: whatever a handler put in `Content-Length`,
+/// `Transfer-Encoding`, `Connection`, `Date` or `Server` is replaced here, so a handler can
+/// never send a response whose framing disagrees with its body.
+enum ResponseHead {
+    /// Header fields the server sets itself.
+    private static let framingFields = ["Content-Length", "Transfer-Encoding", "Connection", "Date", "Server", "Keep-Alive"]
+
+    /// The bytes of the head for `response`, ending with the empty line.
+    ///
+    /// - Parameters:
+    ///   - keepAlive: whether the connection stays open afterwards.
+    ///   - requestVersion: HTTP/1.0 clients need `Connection: keep-alive` to keep it open.
+    static func serialize(
+        _ response: HTTPResponse,
+        serverName: String,
+        keepAlive: Bool,
+        requestVersion: HTTPVersion
+    ) -> [UInt8] {
+        var head = "HTTP/1.1 \(response.status.code) \(response.status.reasonPhrase)\r\n"
+        head += "Server: \(serverName)\r\nDate: \(DateHeader.shared.current)\r\n"
+        for field in response.headerFields where !framingFields.contains(where: field.name.equalsIgnoringASCIICase) {
+            head += "\(field.name): \(field.value)\r\n"
+        }
+        // RFC 9110 §8.6: no Content-Length on 1xx and 204; on 304 it would have to describe the
+        // 200 response, so it is left out there too.
+        if response.status.allowsContent {
+            head += "Content-Length: \(response.body.count)\r\n"
+        }
+        if !keepAlive {
+            head += "Connection: close\r\n"
+        } else if requestVersion == .http1_0 {
+            // RFC 9112 §9.3: an HTTP/1.0 client keeps the connection only when told so.
+            head += "Connection: keep-alive\r\n"
+        }
+        head += "\r\n"
+        return Array(head.utf8)
+    }
+}

@@ -1,0 +1,50 @@
+/// Where a server listens, how many connections it serves at once, and how long it waits.
+///
+/// The defaults follow nginx's where nginx has one (`keepalive_timeout 75s`,
+/// `client_header_timeout 60s` is shortened to 10s here: a head that takes longer is an attack).
+public struct ServerConfiguration: Sendable {
+    /// The address to listen on; `127.0.0.1` keeps a workshop server off the network.
+    public var host: String
+    /// The port to listen on; 0 lets the kernel choose a free one.
+    public var port: Int
+    /// The name sent in the `Server` header.
+    public var serverName: String
+    /// The most connections served at once; more wait in the kernel's accept backlog.
+    public var maxConnections: Int
+    /// The total time a client has to send a complete request head, from its first byte.
+    public var headTimeout: Duration
+    /// How long a kept-alive connection may sit idle before the server closes it.
+    public var idleTimeout: Duration
+    /// How long one read of request content, or one blocked write of the response, may wait.
+    public var ioTimeout: Duration
+    /// The longest a graceful shutdown waits for responses in flight.
+    public var shutdownGracePeriod: Duration
+    /// Request size limits.
+    public var limits: HTTPParserLimits
+    /// Where one line per request goes.
+    public var accessLog: AccessLog
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        serverName: String = "HTTPCore",
+        maxConnections: Int = 1024,
+        headTimeout: Duration = .seconds(10),
+        idleTimeout: Duration = .seconds(75),
+        ioTimeout: Duration = .seconds(60),
+        shutdownGracePeriod: Duration = .seconds(10),
+        limits: HTTPParserLimits = .default,
+        accessLog: AccessLog = .standardError
+    ) {
+        self.host = host
+        self.port = port
+        self.serverName = serverName
+        self.maxConnections = maxConnections
+        self.headTimeout = headTimeout
+        self.idleTimeout = idleTimeout
+        self.ioTimeout = ioTimeout
+        self.shutdownGracePeriod = shutdownGracePeriod
+        self.limits = limits
+        self.accessLog = accessLog
+    }
+}

@@ -1,0 +1,318 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSystemShims
+
+/// Why a socket operation failed.
+public enum SocketError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A system call failed with this errno.
+    case system(call: String, errno: Int32)
+    /// The host name could not be resolved to an address.
+    case unresolvableHost(String)
+    /// The deadline passed before the socket was ready.
+    case timedOut
+    /// The peer closed the connection (or reset it) before the operation completed.
+    case connectionClosed
+
+    public var description: String {
+        switch self {
+        case let .system(call, code): "\(call): \(String(cString: strerror(code)))"
+        case let .unresolvableHost(host): "cannot resolve host \(host)"
+        case .timedOut: "timed out"
+        case .connectionClosed: "connection closed by peer"
+        }
+    }
+}
+
+/// A TCP socket: the only type in the project that makes socket system calls.
+///
+/// Every descriptor is created with `SOCK_CLOEXEC`, so a step that runs a child process never
+/// leaks connections into it. The descriptor is closed when the `Socket` is released.
+/// Blocking I/O throughout: reads wait with `poll()` until a deadline, writes are bounded by
+/// `SO_SNDTIMEO`.
+public final class Socket: Sendable {
+    public let descriptor: Int32
+
+    private init(descriptor: Int32) {
+        self.descriptor = descriptor
+    }
+
+    deinit { close(descriptor) }
+
+    // MARK: - Listening and accepting
+
+    /// A socket bound to `host:port` and listening; port 0 lets the kernel pick a free port.
+    public static func listen(host: String, port: Int, backlog: Int32 = 1024) throws(SocketError) -> Socket {
+        let address = try resolve(host: host, port: port, passive: true)
+        let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw .system(call: "socket", errno: errno) }
+        let listener = Socket(descriptor: fd)
+        // Restarting a server must not wait for TIME_WAIT connections of the previous run.
+        listener.setOption(SOL_SOCKET, SO_REUSEADDR, 1)
+        let bound = address.withSockaddr { bind(fd, $0, $1) }
+        guard bound == 0 else { throw .system(call: "bind \(host):\(port)", errno: errno) }
+        guard Glibc.listen(fd, backlog) == 0 else { throw .system(call: "listen", errno: errno) }
+        return listener
+    }
+
+    /// The local port this socket is bound to (the real one when bound to port 0).
+    public var localPort: Int {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        return SocketAddress(storage: storage).port
+    }
+
+    /// Waits for the next connection; `TCP_NODELAY` is set on it.
+    ///
+    /// Throws once `shutdown()` was called on this socket from another thread.
+    public func accept() throws(SocketError) -> (socket: Socket, remoteAddress: String) {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        while true {
+            let fd = withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    shim_accept4(descriptor, $0, &length, Int32(SOCK_CLOEXEC.rawValue))
+                }
+            }
+            if fd >= 0 {
+                let connection = Socket(descriptor: fd)
+                // Without TCP_NODELAY every keep-alive response waits ~40 ms for a delayed ACK (Nagle).
+                connection.setOption(Int32(IPPROTO_TCP), TCP_NODELAY, 1)
+                return (connection, SocketAddress(storage: storage).description)
+            }
+            switch errno {
+            case EINTR, ECONNABORTED: continue
+            case let code: throw .system(call: "accept", errno: code)
+            }
+        }
+    }
+
+    // MARK: - Connecting
+
+    /// A connection to `host:port`, established within `timeout`; `TCP_NODELAY` is set on it.
+    public static func connect(host: String, port: Int, timeout: Duration) throws(SocketError) -> Socket {
+        let address = try resolve(host: host, port: port, passive: false)
+        let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        guard fd >= 0 else { throw .system(call: "socket", errno: errno) }
+        let connection = Socket(descriptor: fd)
+        let result = address.withSockaddr { Glibc.connect(fd, $0, $1) }
+        if result != 0 {
+            guard errno == EINPROGRESS else { throw .system(call: "connect", errno: errno) }
+            try connection.waitUntilReady(events: Int16(POLLOUT), deadline: .now + timeout)
+            var failure: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &failure, &length)
+            guard failure == 0 else { throw .system(call: "connect", errno: failure) }
+        }
+        // Back to blocking mode: the rest of the project reads with poll() deadlines.
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        connection.setOption(Int32(IPPROTO_TCP), TCP_NODELAY, 1)
+        return connection
+    }
+
+    // MARK: - Options
+
+    /// Bounds every blocking write (`send`, `sendfile`) to `timeout` (`SO_SNDTIMEO`).
+    public func setWriteTimeout(_ timeout: Duration) {
+        let (seconds, attoseconds) = timeout.components
+        var value = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    private func setOption(_ level: Int32, _ name: Int32, _ value: Int32) {
+        var value = value
+        setsockopt(descriptor, level, name, &value, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    // MARK: - Reading
+
+    /// Waits until the socket is readable or `deadline` passes; `false` on timeout.
+    public func waitForInput(until deadline: ContinuousClock.Instant) throws(SocketError) -> Bool {
+        do {
+            try waitUntilReady(events: Int16(POLLIN), deadline: deadline)
+            return true
+        } catch .timedOut {
+            return false
+        }
+    }
+
+    /// Reads what has arrived (at most `buffer.count` bytes), waiting no later than `deadline`.
+    ///
+    /// - Returns: the number of bytes read, 0 when the peer has closed its side.
+    public func read(into buffer: UnsafeMutableRawBufferPointer, deadline: ContinuousClock.Instant) throws(SocketError) -> Int {
+        // The deadline is enforced with poll() before each read: a per-read timeout alone lets a
+        // client that trickles one byte at a time hold the connection forever.
+        try waitUntilReady(events: Int16(POLLIN), deadline: deadline)
+        while true {
+            let count = recv(descriptor, buffer.baseAddress, buffer.count, 0)
+            if count >= 0 { return count }
+            switch errno {
+            case EINTR: continue
+            case ECONNRESET: return 0
+            case let code: throw .system(call: "recv", errno: code)
+            }
+        }
+    }
+
+    private func waitUntilReady(events: Int16, deadline: ContinuousClock.Instant) throws(SocketError) {
+        var entry = pollfd(fd: descriptor, events: events, revents: 0)
+        while true {
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            guard remaining > .zero else { throw .timedOut }
+            let milliseconds = Int32(clamping: remaining.components.seconds * 1000
+                + remaining.components.attoseconds / 1_000_000_000_000_000 + 1)
+            let ready = poll(&entry, 1, milliseconds)
+            if ready > 0 { return }
+            if ready < 0, errno != EINTR { throw .system(call: "poll", errno: errno) }
+        }
+    }
+
+    // MARK: - Writing
+
+    /// Writes all of `first` and then all of `second` (possibly empty) with as few system calls
+    /// as possible (`writev`), so a small response leaves in one packet.
+    public func write(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)) throws(SocketError) {
+        var vectors = [
+            iovec(iov_base: UnsafeMutableRawPointer(mutating: first.baseAddress), iov_len: first.count),
+            iovec(iov_base: UnsafeMutableRawPointer(mutating: second.baseAddress), iov_len: second.count),
+        ]
+        var remaining = first.count + second.count
+        var index = 0
+        while remaining > 0 {
+            var message = msghdr()
+            let written = vectors.withUnsafeMutableBufferPointer { buffer in
+                message.msg_iov = buffer.baseAddress! + index
+                message.msg_iovlen = buffer.count - index
+                // MSG_NOSIGNAL: a client that went away is an error to handle, not a SIGPIPE.
+                return sendmsg(descriptor, &message, Int32(MSG_NOSIGNAL))
+            }
+            if written < 0 {
+                switch errno {
+                case EINTR: continue
+                case EAGAIN: throw .timedOut
+                case EPIPE, ECONNRESET: throw .connectionClosed
+                case let code: throw .system(call: "sendmsg", errno: code)
+                }
+            }
+            remaining -= written
+            var advance = written
+            while index < vectors.count, advance >= vectors[index].iov_len {
+                advance -= vectors[index].iov_len
+                index += 1
+            }
+            if index < vectors.count, advance > 0 {
+                vectors[index].iov_base += advance
+                vectors[index].iov_len -= advance
+            }
+        }
+    }
+
+    /// Writes `bytes` but asks the kernel to hold them until more data follows (`MSG_MORE`), so
+    /// a response head and the file body after it leave together.
+    public func writeHead(_ bytes: UnsafeRawBufferPointer, moreFollows: Bool) throws(SocketError) {
+        guard moreFollows else { return try write(bytes) }
+        var offset = 0
+        while offset < bytes.count {
+            let written = send(descriptor, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL | MSG_MORE))
+            if written < 0 {
+                switch errno {
+                case EINTR: continue
+                case EAGAIN: throw .timedOut
+                case EPIPE, ECONNRESET: throw .connectionClosed
+                case let code: throw .system(call: "send", errno: code)
+                }
+            }
+            offset += written
+        }
+    }
+
+    /// Sends `count` bytes of the file `fileDescriptor` from `offset` with `sendfile(2)`: the
+    /// bytes go from the page cache to the socket without being copied through this process.
+    public func sendFile(_ fileDescriptor: Int32, offset: Int64, count: Int64) throws(SocketError) {
+        var position = off_t(offset)
+        var remaining = count
+        while remaining > 0 {
+            let sent = sendfile(descriptor, fileDescriptor, &position, Int(min(remaining, 1 << 30)))
+            if sent < 0 {
+                switch errno {
+                case EINTR: continue
+                case EAGAIN: throw .timedOut
+                case EPIPE, ECONNRESET: throw .connectionClosed
+                case let code: throw .system(call: "sendfile", errno: code)
+                }
+            }
+            // The file shrank under us: the response would be truncated, so fail it.
+            if sent == 0 { throw .connectionClosed }
+            remaining -= Int64(sent)
+        }
+    }
+
+    // MARK: - Closing
+
+    /// Stops further sends (`SHUT_WR`): the peer reads end-of-file after what was sent.
+    public func shutdownWrite() { Glibc.shutdown(descriptor, Int32(SHUT_WR)) }
+
+    /// Stops both directions; this is what wakes a thread blocked in `accept()` (close does not).
+    public func shutdown() { Glibc.shutdown(descriptor, Int32(SHUT_RDWR)) }
+
+    // MARK: - Addresses
+
+    private static func resolve(host: String, port: Int, passive: Bool) throws(SocketError) -> SocketAddress {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0)
+        var list: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &list) == 0, let first = list else {
+            throw .unresolvableHost(host)
+        }
+        defer { freeaddrinfo(list) }
+        var storage = sockaddr_storage()
+        withUnsafeMutableBytes(of: &storage) { target in
+            target.copyMemory(from: UnsafeRawBufferPointer(start: first.pointee.ai_addr, count: Int(first.pointee.ai_addrlen)))
+        }
+        return SocketAddress(storage: storage)
+    }
+}
+
+/// An IPv4 or IPv6 socket address, printable as `ip:port` (`[ip]:port` for IPv6).
+struct SocketAddress: CustomStringConvertible {
+    var storage: sockaddr_storage
+
+    var family: Int32 { Int32(storage.ss_family) }
+
+    var port: Int {
+        withUnsafeBytes(of: storage) { raw in
+            if family == AF_INET6 {
+                Int(UInt16(bigEndian: raw.load(as: sockaddr_in6.self).sin6_port))
+            } else {
+                Int(UInt16(bigEndian: raw.load(as: sockaddr_in.self).sin_port))
+            }
+        }
+    }
+
+    var description: String {
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        withUnsafeBytes(of: storage) { raw in
+            if family == AF_INET6 {
+                var address = raw.load(as: sockaddr_in6.self).sin6_addr
+                inet_ntop(AF_INET6, &address, &text, socklen_t(text.count))
+            } else {
+                var address = raw.load(as: sockaddr_in.self).sin_addr
+                inet_ntop(AF_INET, &address, &text, socklen_t(text.count))
+            }
+        }
+        let host = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return family == AF_INET6 ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
+    func withSockaddr<Result>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> Result) -> Result {
+        let length = family == AF_INET6 ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size
+        return withUnsafeBytes(of: storage) { raw in
+            body(raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(length))
+        }
+    }
+}
