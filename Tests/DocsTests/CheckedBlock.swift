@@ -1,0 +1,30 @@
+/// A fenced block in a chapter that a marker comment asks the docs check to verify.
+///
+/// Markers are HTML comments (invisible in rendered Markdown) on the line before the fence:
+/// `<!-- code: PATH#REGION -->` or `<!-- transcript: SCENARIO -->`.
+struct CheckedBlock: Equatable, Sendable {
+    /// What the block must match.
+    enum Kind: Equatable, Sendable {
+        /// A region of a source file (`region == nil`: the whole file), relative to the package root.
+        case code(path: String, region: String?)
+        /// Commands and their output, run against the servers of a named scenario.
+        case transcript(scenario: String)
+    }
+
+    var kind: Kind
+    /// The 1-based chapter line of the marker comment.
+    var markerLine: Int
+    /// The 1-based chapter line of the block's first content line (the line after the fence).
+    var firstLine: Int
+    /// The lines between the fences.
+    var lines: [String]
+}
+
+/// A problem found in a chapter, with the 1-based line an author should look at.
+struct DocsFinding: Error, Equatable, Sendable, CustomStringConvertible {
+    var chapter: String
+    var line: Int
+    var message: String
+
+    var description: String { "\(chapter):\(line): \(message)" }
+}

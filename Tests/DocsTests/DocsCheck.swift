@@ -1,0 +1,74 @@
+import Foundation
+
+/// Checks the chapters under `docs/` of a package: code blocks against the source regions they
+/// name, transcript blocks against what their commands print.
+struct DocsCheck {
+    /// The package root; chapter paths and code paths are relative to it.
+    var packageRoot: String
+
+    /// The root of this package, found from this file's path (Tests/DocsTests/DocsCheck.swift).
+    static let thisPackageRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    /// Every `docs/*.md`, relative to the package root, in name order.
+    func chapters() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: packageRoot + "/docs")) ?? []
+        return names.filter { $0.hasSuffix(".md") }.sorted().map { "docs/" + $0 }
+    }
+
+    /// The checked blocks of `chapter`, and its marker problems as findings.
+    func blocks(of chapter: String) -> (blocks: [CheckedBlock], findings: [DocsFinding]) {
+        guard let text = try? String(contentsOfFile: packageRoot + "/" + chapter, encoding: .utf8) else {
+            return ([], [DocsFinding(chapter: chapter, line: 1, message: "cannot read the chapter")])
+        }
+        let (blocks, problems) = ChapterParser.checkedBlocks(in: text)
+        return (blocks, problems.map { DocsFinding(chapter: chapter, line: $0.line, message: $0.message) })
+    }
+
+    /// Marker problems and code blocks that differ from their source regions.
+    func codeFindings(in chapter: String) -> [DocsFinding] {
+        let (blocks, markerFindings) = blocks(of: chapter)
+        return markerFindings + blocks.flatMap { block -> [DocsFinding] in
+            guard case .code(let path, let region) = block.kind else { return [] }
+            return check(block, path: path, region: region, chapter: chapter).map { [$0] } ?? []
+        }
+    }
+
+    /// Transcript blocks whose commands print something other than the chapter shows.
+    func transcriptFindings(in chapter: String, runner: TranscriptRunner) -> [DocsFinding] {
+        blocks(of: chapter).blocks.flatMap { block -> [DocsFinding] in
+            guard case .transcript(let scenario) = block.kind else { return [] }
+            return runner.check(block, scenario: scenario, chapter: chapter)
+        }
+    }
+
+    /// Whether any chapter has a transcript block.
+    func hasTranscripts() -> Bool {
+        chapters().contains { chapter in
+            blocks(of: chapter).blocks.contains { if case .transcript = $0.kind { true } else { false } }
+        }
+    }
+
+    private func check(_ block: CheckedBlock, path: String, region: String?, chapter: String) -> DocsFinding? {
+        let name = path + "#" + (region ?? "")
+        guard let source = try? String(contentsOfFile: packageRoot + "/" + path, encoding: .utf8) else {
+            return DocsFinding(chapter: chapter, line: block.markerLine, message: "\(path) does not exist (paths are relative to the package root)")
+        }
+        let expected: [String]
+        do {
+            expected = try CodeRegion.extract(region, from: source).map { $0.trimmingTrailingWhitespace() }
+        } catch {
+            return DocsFinding(chapter: chapter, line: block.markerLine, message: "\(name): \(error)")
+        }
+        let leadingBlanks = block.lines.prefix(while: { $0.allSatisfy(\.isWhitespace) }).count
+        let shown = CodeRegion.trimmingBlankEnds(block.lines).map { $0.trimmingTrailingWhitespace() }
+        let diff = LineDiff.describe(
+            expected: shown, actual: expected,
+            expectedLabel: "\(chapter):\(block.firstLine) (chapter)", actualLabel: "\(name) (source)",
+            firstLine: block.firstLine + leadingBlanks)
+        return diff.map { DocsFinding(chapter: chapter, line: block.firstLine, message: "the block differs from \(name):\n\($0)") }
+    }
+}

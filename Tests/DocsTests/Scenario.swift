@@ -1,0 +1,36 @@
+/// The servers a transcript runs against, started fresh for every transcript block.
+///
+/// A chapter names a scenario in `<!-- transcript: NAME -->` and shows the servers at their
+/// `shownPort`s; the check starts each server on a free port (`--port 0`) and rewrites
+/// `127.0.0.1:SHOWN` in commands to the real port, and the real port in output back.
+struct Scenario: Sendable {
+    /// One server process, started from the built products.
+    struct Server: Sendable {
+        /// A product name (looked up in the build directory) or an absolute path.
+        var executable: String
+        /// The port the chapter shows for this server.
+        var shownPort: Int
+        /// Arguments before `--port 0`; `127.0.0.1:SHOWN` of a server started earlier in the
+        /// list is rewritten to its real port.
+        var arguments: [String] = []
+    }
+
+    /// Started in order, so a proxy can name an origin listed before it.
+    var servers: [Server]
+
+    // MARK: - The scenario table
+
+    /// Every scenario a chapter can name.
+    static let all: [String: Scenario] = [
+        // Chapter 1: the origin serving its bundled sample images.
+        "step1": Scenario(servers: [
+            Server(executable: "Step1Origin", shownPort: 8000),
+        ]),
+        // Chapter 2 will add, for example:
+        // "step2": Scenario(servers: [
+        //     Server(executable: "Step1Origin", shownPort: 8000, arguments: ["--delay", "1s"]),
+        //     Server(executable: "Step2NaiveCache", shownPort: 8080,
+        //            arguments: ["--upstream", "http://127.0.0.1:8000"]),
+        // ]),
+    ]
+}

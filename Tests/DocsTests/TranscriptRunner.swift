@@ -1,0 +1,223 @@
+import Foundation
+
+/// Runs transcript blocks for real: starts the scenario's servers from the built products, runs
+/// each `$ ` command with `/bin/sh -c`, and compares its normalised output with the chapter's.
+struct TranscriptRunner {
+    /// Where commands and servers run: the package root, where a reader types them.
+    var workingDirectory: String
+    /// The directory holding the built executables (`Step1Origin`, …).
+    var productDirectory: String
+    var scenarios: [String: Scenario] = Scenario.all
+    var commandTimeout: Duration = .seconds(30)
+
+    /// The findings for one transcript block of `chapter` (empty when the output matches).
+    func check(_ block: CheckedBlock, scenario name: String, chapter: String) -> [DocsFinding] {
+        func finding(_ line: Int, _ message: String) -> [DocsFinding] {
+            [DocsFinding(chapter: chapter, line: line, message: message)]
+        }
+        guard let scenario = scenarios[name] else {
+            return finding(block.markerLine, "unknown scenario `\(name)`; known: \(scenarios.keys.sorted().joined(separator: ", ")) (see Tests/DocsTests/Scenario.swift)")
+        }
+        let steps: [TranscriptStep]
+        do {
+            steps = try Transcript.steps(of: block.lines, firstLine: block.firstLine)
+        } catch {
+            return finding(error.line, error.message)
+        }
+
+        // Fresh servers for every block, so cache state (and so the output) is deterministic.
+        var servers: [ServerProcess] = []
+        defer { servers.forEach { $0.stop() } }
+        var ports = PortMap()
+        for server in scenario.servers {
+            let executable = server.executable.hasPrefix("/") ? server.executable : productDirectory + "/" + server.executable
+            do {
+                let process = try ServerProcess(executable: executable, arguments: server.arguments.map(ports.toReal),
+                                                workingDirectory: workingDirectory)
+                servers.append(process)
+                ports.add(shown: server.shownPort, real: process.port)
+            } catch {
+                return finding(block.markerLine, "scenario `\(name)`: \(error)")
+            }
+        }
+
+        var findings: [DocsFinding] = []
+        for step in steps {
+            let result = ShellCommand.run(ports.toReal(step.command), in: workingDirectory, timeout: commandTimeout)
+            if result.isTimedOut {
+                findings += finding(step.line, "`\(step.command)` did not finish within \(commandTimeout)")
+                continue
+            }
+            let actual = ChapterParser.splitLines(ports.toShown(result.output))
+            let diff = LineDiff.describe(
+                expected: Transcript.comparable(step.expectedOutput), actual: Transcript.comparable(actual),
+                expectedLabel: "\(chapter):\(step.line) (chapter)", actualLabel: "output of `\(step.command)`",
+                firstLine: step.line + step.command.split(separator: "\n", omittingEmptySubsequences: false).count)
+            if let diff {
+                findings += finding(step.line, "the output of `\(step.command)` differs:\n\(diff)")
+            }
+        }
+        return findings
+    }
+
+    /// The directory of the built products: the nearest parent of this test binary holding a
+    /// `Step1Origin` executable (`swift test` builds every executable before the tests).
+    static func findProductDirectory(containing product: String = "Step1Origin") -> String? {
+        let binary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var directory = URL(fileURLWithPath: binary).deletingLastPathComponent()
+        while directory.path != "/" {
+            if FileManager.default.isExecutableFile(atPath: directory.path + "/" + product) { return directory.path }
+            directory.deleteLastPathComponent()
+        }
+        return nil
+    }
+}
+
+/// The shown ports of a scenario's servers and the real ports they got.
+struct PortMap {
+    private var pairs: [(shown: Int, real: Int)] = []
+
+    mutating func add(shown: Int, real: Int) { pairs.append((shown, real)) }
+
+    /// `text` with `127.0.0.1:SHOWN` (also `localhost:SHOWN`, and curl's `127.0.0.1 port SHOWN`) made real.
+    func toReal(_ text: String) -> String {
+        pairs.reduce(text) { Self.replacingPort($1.shown, with: $1.real, in: $0) }
+    }
+
+    /// `text` with the real ports turned back into the shown ones.
+    func toShown(_ text: String) -> String {
+        pairs.reduce(text) { Self.replacingPort($1.real, with: $1.shown, in: $0) }
+    }
+
+    private static func replacingPort(_ port: Int, with replacement: Int, in text: String) -> String {
+        OutputNormalizer.replacing(#"(127\.0\.0\.1|localhost)(:| port )\#(port)(?![0-9])"#, in: text, with: "$1$2\(replacement)")
+    }
+}
+
+/// A server started for a transcript: its stdout goes to a file (so a busy access log can never
+/// fill a pipe and block it) whose first line must be `listening on http://127.0.0.1:PORT`.
+final class ServerProcess {
+    let port: Int
+    private let process = Process()
+    private let outputFile: String
+
+    /// Why a server could not be started.
+    enum StartError: Error, CustomStringConvertible {
+        case notBuilt(String)
+        case exited(String, output: String)
+        case noAddress(String, output: String)
+
+        var description: String {
+            switch self {
+            case .notBuilt(let path): "\(path) is not built (run `swift build`)"
+            case .exited(let path, let output): "\((path as NSString).lastPathComponent) exited before listening; it printed: \(output.debugDescription)"
+            case .noAddress(let path, let output): "\((path as NSString).lastPathComponent) did not print `listening on http://127.0.0.1:PORT` within 10 s; it printed: \(output.debugDescription)"
+            }
+        }
+    }
+
+    /// Starts `executable arguments --port 0` and waits (at most 10 s) for its address line.
+    init(executable: String, arguments: [String], workingDirectory: String) throws {
+        guard FileManager.default.isExecutableFile(atPath: executable) else { throw StartError.notBuilt(executable) }
+        outputFile = NSTemporaryDirectory() + "docs-server-" + UUID().uuidString + ".out"
+        _ = FileManager.default.createFile(atPath: outputFile, contents: nil)
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments + ["--port", "0"]
+        process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle(forWritingAtPath: outputFile)
+        process.standardError = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            try? FileManager.default.removeItem(atPath: outputFile)
+            throw error
+        }
+
+        let deadline = ContinuousClock.now + .seconds(10)
+        var output = ""
+        while true {
+            output = (try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? ""
+            if let newline = output.firstIndex(of: "\n"),
+               let port = Self.port(inAddressLine: String(output[..<newline])) {
+                self.port = port
+                return
+            }
+            let hasExited = !process.isRunning
+            if hasExited || ContinuousClock.now > deadline {
+                Self.stop(process, outputFile: outputFile)
+                throw hasExited ? StartError.exited(executable, output: output) : StartError.noAddress(executable, output: output)
+            }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+    }
+
+    /// The port in `listening on http://HOST:PORT` (a trailing path or text is allowed).
+    static func port(inAddressLine line: String) -> Int? {
+        guard let range = line.range(of: "listening on http://") else { return nil }
+        let address = line[range.upperBound...].prefix(while: { !$0.isWhitespace && $0 != "/" })
+        guard let colon = address.lastIndex(of: ":") else { return nil }
+        return Int(address[address.index(after: colon)...])
+    }
+
+    /// SIGTERM, then SIGKILL if the server is still running after 5 s; removes the output file.
+    func stop() { Self.stop(process, outputFile: outputFile) }
+
+    private static func stop(_ process: Process, outputFile: String) {
+        defer { try? FileManager.default.removeItem(atPath: outputFile) }
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while process.isRunning, ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        // Foundation starts each child in its own process group: take down anything it forked too.
+        if process.isRunning { kill(-process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+}
+
+/// One shell command run to completion (or its timeout), stdout and stderr captured together.
+enum ShellCommand {
+    struct Result {
+        var output: String
+        var isTimedOut: Bool
+    }
+
+    /// Runs `/bin/sh -c command` in `directory`; on timeout its whole process group is killed.
+    static func run(_ command: String, in directory: String, timeout: Duration) -> Result {
+        let outputFile = NSTemporaryDirectory() + "docs-command-" + UUID().uuidString + ".out"
+        _ = FileManager.default.createFile(atPath: outputFile, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: outputFile) }
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.environment = environment
+        process.standardInput = FileHandle.nullDevice
+        // One handle for both, as `2>&1` would: they share the file offset, so lines interleave in order.
+        let output = FileHandle(forWritingAtPath: outputFile)
+        process.standardOutput = output
+        process.standardError = output
+        do {
+            try process.run()
+        } catch {
+            return Result(output: "could not run /bin/sh: \(error)", isTimedOut: false)
+        }
+
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.005) }
+        let isTimedOut = process.isRunning
+        if isTimedOut { kill(-process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        let data = FileManager.default.contents(atPath: outputFile) ?? Data()
+        return Result(output: String(decoding: data, as: UTF8.self), isTimedOut: isTimedOut)
+    }
+
+    /// This process's environment in the C locale and without proxy settings (curl would send
+    /// requests for 127.0.0.1 to a proxy named in `http_proxy`).
+    private static var environment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.lowercased().hasSuffix("_proxy") }
+        environment["LC_ALL"] = "C"
+        return environment
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+import TestSupport
+
+@Suite("The transcript check runs commands and compares what they print", .timeLimit(.minutes(2)))
+struct TranscriptTests {
+    @Test("Commands start with `$ `, their output follows, and `\\` continues a command")
+    func parsing() throws {
+        let steps = try Transcript.steps(of: ["$ curl -s \\", "  http://x", "one", "", "$ true", "$ echo", "two"], firstLine: 10)
+        #expect(steps == [
+            TranscriptStep(command: "curl -s \\\n  http://x", expectedOutput: ["one", ""], line: 10),
+            TranscriptStep(command: "true", expectedOutput: [], line: 14),
+            TranscriptStep(command: "echo", expectedOutput: ["two"], line: 15),
+        ])
+        #expect(throws: DocsFinding(chapter: "", line: 3, message: "a transcript starts with a `$ ` command line")) {
+            try Transcript.steps(of: ["", "output first"], firstLine: 2)
+        }
+    }
+
+    @Test("Clock, file-time and timing values are normalised on both sides", arguments: [
+        ("Date: Fri, 21 Nov 2025 07:44:00 GMT\r", "Date: <value>"),
+        ("date: Sat, 22 Nov 2025 08:00:00 GMT", "date: <value>"),
+        ("< Last-Modified: Fri, 21 Nov 2025 07:41:00 GMT", "< Last-Modified: <value>"),
+        ("ETag: \"5465-1763711000\"  ", "ETag: <value>"),
+        ("Content-Length: 5465\r", "Content-Length: 5465"),
+        ("real\t0m1.004s", "real\t<time>"),
+        ("user 0.01", "user <time>"),
+        ("200 time_total=0.004123", "200 time_total=<time>"),
+        ("served in 0.004s, then 12ms", "served in <duration>, then <duration>"),
+        ("200 5465", "200 5465"),
+    ])
+    func normalisation(line: String, normalised: String) {
+        #expect(OutputNormalizer.normalize(line) == normalised)
+    }
+
+    @Test("Shown ports become real in commands and real ports become shown in output")
+    func ports() {
+        var ports = PortMap()
+        ports.add(shown: 8000, real: 41234)
+        #expect(ports.toReal("curl http://127.0.0.1:8000/1.jpg localhost:8000 127.0.0.1:80001") ==
+                "curl http://127.0.0.1:41234/1.jpg localhost:41234 127.0.0.1:80001")
+        #expect(ports.toShown("Failed to connect to 127.0.0.1 port 41234 after 0 ms; Location: http://127.0.0.1:41234/") ==
+                "Failed to connect to 127.0.0.1 port 8000 after 0 ms; Location: http://127.0.0.1:8000/")
+    }
+
+    @Test("The address line gives the server's port")
+    func addressLine() {
+        #expect(ServerProcess.port(inAddressLine: "listening on http://127.0.0.1:43117") == 43117)
+        #expect(ServerProcess.port(inAddressLine: "Step1Origin listening on http://127.0.0.1:8000/ (root: x)") == 8000)
+        #expect(ServerProcess.port(inAddressLine: "todo") == nil)
+    }
+
+    @Test("A command's stdout and stderr are captured in order, and a hung command is killed")
+    func shellCommand() {
+        let result = ShellCommand.run("echo out; echo err >&2; echo again", in: "/", timeout: .seconds(10))
+        #expect(result.output == "out\nerr\nagain\n" && !result.isTimedOut)
+
+        let start = ContinuousClock.now
+        let hung = ShellCommand.run("echo before; sleep 30 | cat", in: "/", timeout: .milliseconds(300))
+        #expect(hung.isTimedOut && hung.output == "before\n")
+        #expect(ContinuousClock.now - start < .seconds(10))
+    }
+
+    @Test("An unknown scenario is reported with the known ones")
+    func unknownScenario() {
+        let runner = TranscriptRunner(workingDirectory: "/", productDirectory: "/nonexistent")
+        let block = CheckedBlock(kind: .transcript(scenario: "nope"), markerLine: 3, firstLine: 5, lines: ["$ true"])
+        let findings = runner.check(block, scenario: "nope", chapter: "docs/x.md")
+        #expect(findings.count == 1 && findings[0].line == 3 && findings[0].message.contains("known: step1"))
+    }
+
+    @Test("A step 1 transcript passes against the real origin, and a drifted one is reported")
+    func realOrigin() throws {
+        let products = try #require(TranscriptRunner.findProductDirectory(), "Step1Origin is not built next to the tests")
+        let package = try TemporaryDirectory()
+        try package.write("docs/01-origin.md", Array("""
+            <!-- transcript: step1 -->
+            ```console
+            $ curl -si http://127.0.0.1:8000/1.jpg -o /dev/null -w '%{http_code} %{size_download}\\n'
+            200 5465
+            $ curl -sI http://127.0.0.1:8000/1.jpg | grep -i -e '^HTTP' -e '^date' -e '^content-length'
+            HTTP/1.1 200 OK
+            Date: Thu, 01 Jan 1970 00:00:00 GMT
+            Content-Length: 5465
+            ```
+
+            <!-- transcript: step1 -->
+            ```console
+            $ curl -s http://127.0.0.1:8000/1.jpg -o /dev/null -w '%{http_code} %{size_download}\\n'
+            200 9999
+            ```
+
+            """.utf8))
+        let check = DocsCheck(packageRoot: package.path)
+        let runner = TranscriptRunner(workingDirectory: DocsCheck.thisPackageRoot, productDirectory: products)
+        let findings = check.transcriptFindings(in: "docs/01-origin.md", runner: runner)
+        try #require(findings.count == 1, "\(findings)")
+        #expect(findings[0].line == 13)
+        #expect(findings[0].message.contains("-200 9999") && findings[0].message.contains("+200 5465"))
+    }
+}
