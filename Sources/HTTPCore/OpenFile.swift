@@ -28,7 +28,9 @@ public final class OpenFile: Sendable {
 
     /// Opens `path` for reading; fails unless it is a regular file.
     public init(path: String) throws(OpenError) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a named pipe would otherwise block until a writer appears, and hang
+        // the connection; for regular files the flag changes nothing.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             switch errno {
             case ENOENT, ENOTDIR, ENAMETOOLONG: throw .notFound
