@@ -1,5 +1,17 @@
 /// A pure HTTP/1.1 request-head parser: bytes in, a request head or a typed error out.
+///
+/// It is strict where leniency lets two parsers disagree about where a request ends (request
+/// smuggling, RFC 9112 §11.2): it rejects bare CR, NUL, obs-fold, whitespace before a colon,
+/// conflicting or signed `Content-Length`, and `Content-Length` together with `Transfer-Encoding`.
+/// It is lenient only where the RFC allows: leading empty lines and bare LF line endings.
+///
+/// It keeps no state between calls: the server parses its whole buffer again after each read.
+/// A prefix of a head returns `nil` or throws the error the whole head would throw, and limits
+/// are enforced on the bytes received so far, so an endless line is refused as soon as it passes
+/// the limit. Field values are decoded as UTF-8; obs-text that is not UTF-8 becomes U+FFFD.
 public enum HTTPRequestParser {
+    private typealias ASCII = HTTPHeadScanner.ASCII
+
     /// Parses the request head at the start of `bytes`.
     ///
     /// - Returns: `nil` while the head is incomplete and no limit is exceeded yet; otherwise the
@@ -8,6 +20,132 @@ public enum HTTPRequestParser {
         _ bytes: ArraySlice<UInt8>,
         limits: HTTPParserLimits = .default
     ) throws(HTTPParseError) -> (head: HTTPRequestHead, framing: HTTPBodyFraming, headLength: Int)? {
-        fatalError("not implemented yet")
+        // Why a buffer pointer: indices from 0 whatever the slice's start, no per-byte bounds checks.
+        try bytes.withUnsafeBufferPointer { (buffer) throws(HTTPParseError) in
+            try parseHead(HTTPHeadScanner(bytes: buffer), limits: limits)
+        }
+    }
+
+    // MARK: - Head
+
+    /// Parses the head the scanner's bytes start with.
+    private static func parseHead(
+        _ scanner: HTTPHeadScanner,
+        limits: HTTPParserLimits
+    ) throws(HTTPParseError) -> (head: HTTPRequestHead, framing: HTTPBodyFraming, headLength: Int)? {
+        var lineStart = 0
+        var requestLine: HTTPHeadScanner.Line
+        while true {
+            let contentLimit = scanner.index(lineStart, offsetBy: limits.maxRequestLineLength)
+            guard let line = try scanner.line(from: lineStart, contentLimit: contentLimit, tooLong: .requestLineTooLong)
+            else { return nil }
+            if !line.content.isEmpty {
+                requestLine = line
+                break
+            }
+            // RFC 9112 §2.2: ignore empty lines before the request line. They count against the
+            // request-line limit, so a stream of them cannot grow the server's buffer forever.
+            lineStart = line.next
+            if lineStart > limits.maxRequestLineLength { throw .requestLineTooLong }
+        }
+        let (method, target, version) = try parseRequestLine(requestLine.content, scanner)
+        guard let section = try scanner.fieldSection(from: requestLine.next, limits: limits) else { return nil }
+        // RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host line; no request has more than one.
+        if section.hostCount > 1 || (version == .http1_1 && section.hostCount == 0) {
+            throw .missingOrDuplicateHost
+        }
+        let framing = try framing(of: section, version: version, scanner, limits: limits)
+        let head = HTTPRequestHead(method: method, target: target, version: version, headerFields: section.fields)
+        return (head, framing, section.end)
+    }
+
+    // MARK: - Request line
+
+    /// Splits a request line, `method SP request-target SP HTTP-version` (RFC 9112 §3), with
+    /// exactly one space between the parts.
+    private static func parseRequestLine(
+        _ line: Range<Int>,
+        _ scanner: HTTPHeadScanner
+    ) throws(HTTPParseError) -> (HTTPMethod, String, HTTPVersion) {
+        guard let methodEnd = scanner.firstIndex(of: ASCII.space, in: line),
+              let targetEnd = scanner.firstIndex(of: ASCII.space, in: methodEnd + 1..<line.upperBound)
+        else { throw .malformedRequestLine }
+        let methodBytes = line.lowerBound..<methodEnd
+        let targetBytes = methodEnd + 1..<targetEnd
+        // RFC 9110 §9.1: the method is a token.
+        guard !methodBytes.isEmpty,
+              methodBytes.allSatisfy({ ASCII.isTokenCharacter(scanner.bytes[$0]) })
+        else { throw .malformedRequestLine }
+        let version = try scanner.version(in: targetEnd + 1..<line.upperBound)
+        let method = HTTPMethod(rawValue: scanner.string(methodBytes))
+        guard isValidTarget(targetBytes, for: method, scanner) else { throw .malformedRequestLine }
+        return (method, scanner.string(targetBytes), version)
+    }
+
+    /// Whether `target` is a request target in a form `method` may use (RFC 9112 §3.2).
+    private static func isValidTarget(
+        _ target: Range<Int>,
+        for method: HTTPMethod,
+        _ scanner: HTTPHeadScanner
+    ) -> Bool {
+        let bytes = scanner.bytes
+        // RFC 9112 §3.2: no whitespace or control characters in a target (RFC 3986 has none).
+        guard !target.isEmpty, target.allSatisfy({ bytes[$0] > 0x20 && bytes[$0] != 0x7F }) else { return false }
+        // RFC 9112 §3.2.3: CONNECT uses the authority-form, `host:port`, and only CONNECT does.
+        if method == .connect {
+            guard let colon = target.last(where: { bytes[$0] == ASCII.colon }) else { return false }
+            let host = target.lowerBound..<colon, port = colon + 1..<target.upperBound
+            return !host.isEmpty && !host.contains { bytes[$0] == UInt8(ascii: "/") }
+                && !port.isEmpty && port.allSatisfy { ASCII.digitValue(bytes[$0]) != nil }
+        }
+        // RFC 9112 §3.2.1: the origin-form, an absolute path and an optional query.
+        if bytes[target.lowerBound] == UInt8(ascii: "/") { return true }
+        // RFC 9112 §3.2.4: the asterisk-form, only for a server-wide OPTIONS.
+        if scanner.equals(target, "*") { return method == .options }
+        // RFC 9112 §3.2.2: the absolute-form; RFC 9110 §4.2.1: an http(s) URI has a non-empty host.
+        for scheme: StaticString in ["http://", "https://"] {
+            let authorityStart = target.lowerBound + scheme.utf8CodeUnitCount
+            guard authorityStart < target.upperBound,
+                  scanner.equals(target.lowerBound..<authorityStart, scheme, ignoringCase: true)
+            else { continue }
+            let first = bytes[authorityStart]
+            return first != UInt8(ascii: "/") && first != UInt8(ascii: "?") && first != UInt8(ascii: "#")
+        }
+        return false
+    }
+
+    // MARK: - Framing
+
+    /// How the request's content is delimited (RFC 9112 §6.3), or why it cannot be read safely.
+    private static func framing(
+        of section: HTTPHeadScanner.FieldSection,
+        version: HTTPVersion,
+        _ scanner: HTTPHeadScanner,
+        limits: HTTPParserLimits
+    ) throws(HTTPParseError) -> HTTPBodyFraming {
+        if let codings = scanner.transferCodings(of: section) {
+            // RFC 9112 §6.1: a server MAY reject Content-Length together with Transfer-Encoding,
+            // the classic smuggling vector; it does.
+            guard section.contentLengthValues.isEmpty else { throw .contentLengthWithTransferEncoding }
+            // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message means faulty framing.
+            guard version != .http1_0 else { throw .invalidTransferEncoding }
+            // RFC 9112 §6.1 and §6.3 item 4: chunked is applied at most once, and must be the final
+            // coding; otherwise the length cannot be determined and the answer is 400.
+            guard codings.chunkedCount <= 1, codings.chunkedCount == 0 || codings.isChunkedLast else {
+                throw .invalidTransferEncoding
+            }
+            // RFC 9112 §6.1: a coding the server does not understand is answered with 501 (as
+            // nginx does, also when chunked is missing).
+            guard !codings.hasOtherCoding else { throw .unsupportedTransferCoding }
+            // A list of empty elements names no coding at all.
+            guard codings.chunkedCount == 1 else { throw .invalidTransferEncoding }
+            return .chunked
+        }
+        guard let length = try scanner.contentLength(of: section) else {
+            // RFC 9112 §6.3 item 7: a request with neither field has no content.
+            return .none
+        }
+        guard length <= limits.maxContentLength else { throw .contentTooLarge }
+        return length == 0 ? .none : .contentLength(length)
     }
 }
