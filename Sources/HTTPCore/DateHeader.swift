@@ -1,25 +1,23 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 
-/// The value of the `Date` header, formatted at most once per second (RFC 9110 §6.6.1).
+/// The value of the `Date` header (RFC 9110 §6.6.1), formatted at most once per second.
 ///
-/// Formatting a date costs more than the rest of a small response head; every response in the
-/// same second shares one string, as nginx does with its cached time.
-public final class DateHeader: Sendable {
-    public static let shared = DateHeader()
-
-    private let cache = Mutex<(second: Int64, value: String)>((-1, ""))
+/// Formatting a date costs more than the rest of a small response head, so every response in
+/// the same second reuses one string, as nginx does with its cached time. Each connection
+/// keeps its own cache: a cache shared behind a lock costs more in contention than it saves.
+struct DateHeader {
+    private var second: Int64 = -1
+    private var value = ""
 
     /// The current time as an IMF-fixdate.
-    public var current: String {
+    mutating func current() -> String {
         let now = Int64(time(nil))
-        return cache.withLock { cached in
-            if cached.second != now {
-                cached = (now, HTTPDate.format(secondsSinceEpoch: now))
-            }
-            return cached.value
+        if now != second {
+            second = now
+            value = HTTPDate.format(secondsSinceEpoch: now)
         }
+        return value
     }
 }

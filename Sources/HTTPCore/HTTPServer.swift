@@ -119,6 +119,5 @@ public final class HTTPServer: Sendable {
         fflush(nil)  // tests and scripts wait for this line: it must not sit in a buffer
         signals.waitForSignal()
         waitUntilStopped(timeout: configuration.shutdownGracePeriod)
-        configuration.accessLog.flush()
     }
 }

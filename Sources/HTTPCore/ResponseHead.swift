@@ -10,16 +10,18 @@ enum ResponseHead {
     /// The bytes of the head for `response`, ending with the empty line.
     ///
     /// - Parameters:
+    ///   - date: the `Date` header's value.
     ///   - keepAlive: whether the connection stays open afterwards.
     ///   - requestVersion: HTTP/1.0 clients need `Connection: keep-alive` to keep it open.
     static func serialize(
         _ response: HTTPResponse,
         serverName: String,
+        date: String,
         keepAlive: Bool,
         requestVersion: HTTPVersion
     ) -> [UInt8] {
         var head = "HTTP/1.1 \(response.status.code) \(response.status.reasonPhrase)\r\n"
-        head += "Server: \(serverName)\r\nDate: \(DateHeader.shared.current)\r\n"
+        head += "Server: \(serverName)\r\nDate: \(date)\r\n"
         for field in response.headerFields where !framingFields.contains(where: field.name.equalsIgnoringASCIICase) {
             head += "\(field.name): \(field.value)\r\n"
         }

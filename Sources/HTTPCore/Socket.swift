@@ -143,15 +143,17 @@ public final class Socket: Sendable {
     ///
     /// - Returns: the number of bytes read, 0 when the peer has closed its side.
     public func read(into buffer: UnsafeMutableRawBufferPointer, deadline: ContinuousClock.Instant) throws(SocketError) -> Int {
-        // The deadline is enforced with poll() before each read: a per-read timeout alone lets a
-        // client that trickles one byte at a time hold the connection forever.
-        try waitUntilReady(events: Int16(POLLIN), deadline: deadline)
         while true {
-            let count = recv(descriptor, buffer.baseAddress, buffer.count, 0)
+            // Try first: under load the bytes are usually there already, and a poll() would be
+            // one more system call per request.
+            let count = recv(descriptor, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
             if count >= 0 { return count }
             switch errno {
             case EINTR: continue
             case ECONNRESET: return 0
+            // Nothing yet: wait with poll(), bounded by the deadline. A per-read timeout alone
+            // would let a client that trickles one byte at a time hold the connection forever.
+            case EAGAIN: try waitUntilReady(events: Int16(POLLIN), deadline: deadline)
             case let code: throw .system(call: "recv", errno: code)
             }
         }
