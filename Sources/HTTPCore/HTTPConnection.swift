@@ -23,6 +23,7 @@ final class HTTPConnection {
     private var buffer: [UInt8]
     private var start = 0
     private var end = 0
+    private var dateHeader = DateHeader()
 
     init(socket: Socket, remoteAddress: String, configuration: ServerConfiguration,
          handler: any HTTPHandler, isShuttingDown: @escaping @Sendable () -> Bool) {
@@ -173,7 +174,7 @@ final class HTTPConnection {
 
     /// Writes `response`; `false` when the client could not take all of it.
     private func send(_ response: HTTPResponse, to head: HTTPRequestHead, keepAlive: Bool) -> Bool {
-        let headBytes = ResponseHead.serialize(response, serverName: configuration.serverName,
+        let headBytes = ResponseHead.serialize(response, serverName: configuration.serverName, date: dateHeader.current(),
                                                keepAlive: keepAlive, requestVersion: head.version)
         // RFC 9110 §9.3.2 and §6.4.1: HEAD, 1xx, 204 and 304 responses end with the head.
         let sendsContent = head.method != .head && response.status.allowsContent
@@ -187,12 +188,27 @@ final class HTTPConnection {
                 case let .file(file, offset, count):
                     try socket.writeHead(headBuffer, moreFollows: count > 0)
                     try socket.sendFile(file.descriptor, offset: offset, count: count)
+                case let .stream(count, producer):
+                    try socket.write(headBuffer)
+                    try stream(count: count, from: producer)
                 }
             }
             return true
         } catch {
             return false
         }
+    }
+
+    /// Relays a streamed body; throws unless the producer delivers exactly `count` bytes.
+    private func stream(count: Int64, from producer: (_ write: (ArraySlice<UInt8>) throws -> Void) throws -> Void) throws {
+        var written: Int64 = 0
+        try producer { piece in
+            guard written + Int64(piece.count) <= count else { throw SocketError.connectionClosed }
+            try piece.withUnsafeBytes { try socket.write($0) }
+            written += Int64(piece.count)
+        }
+        // Fewer bytes than Content-Length announced: only closing tells the client (RFC 9112 §8).
+        guard written == count else { throw SocketError.connectionClosed }
     }
 
     /// Answers a request that could not be read with its status and reason, then closes.

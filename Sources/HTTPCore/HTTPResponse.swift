@@ -30,6 +30,11 @@ public enum HTTPResponseBody: Sendable {
     case bytes([UInt8])
     /// `count` bytes of an open file from `offset`, sent with `sendfile(2)`.
     case file(OpenFile, offset: Int64, count: Int64)
+    /// `count` bytes produced while the response is sent, such as a body relayed from an
+    /// upstream as it arrives. The producer hands pieces to `write`; if it throws or produces
+    /// a different number of bytes, the server closes the connection, so the client can tell
+    /// the response is incomplete. It is not called for HEAD, 204 or 304 responses.
+    case stream(count: Int64, producer: @Sendable (_ write: (ArraySlice<UInt8>) throws -> Void) throws -> Void)
 
     /// The number of content bytes this body sends.
     public var count: Int64 {
@@ -37,6 +42,7 @@ public enum HTTPResponseBody: Sendable {
         case .empty: 0
         case .bytes(let bytes): Int64(bytes.count)
         case .file(_, _, let count): count
+        case .stream(let count, _): count
         }
     }
 }
