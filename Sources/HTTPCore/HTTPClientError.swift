@@ -1,0 +1,28 @@
+/// Why an upstream request failed; a proxy answers the first four with 502 and `timedOut` with 504.
+public enum HTTPClientError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// No connection could be made (refused, unreachable, or not within the connect timeout).
+    case connectFailed(SocketError)
+    /// The upstream closed or reset the connection before a complete response head.
+    case connectionClosed
+    /// The response head is not valid HTTP/1.1.
+    case invalidResponse(HTTPParseError)
+    /// The upstream closed the connection before the end of the body it announced.
+    case truncatedBody
+    /// No response head (or no further body bytes) arrived within the response timeout.
+    case timedOut
+
+    /// The status a proxy answers with (RFC 9110 §15.6.3 and §15.6.5).
+    public var status: HTTPStatus {
+        self == .timedOut ? .gatewayTimeout : .badGateway
+    }
+
+    public var description: String {
+        switch self {
+        case .connectFailed(let error): "cannot connect to upstream: \(error)"
+        case .connectionClosed: "upstream closed the connection before a complete response"
+        case .invalidResponse(let error): "upstream sent an invalid response: \(error.reason)"
+        case .truncatedBody: "upstream closed the connection in the middle of the body"
+        case .timedOut: "upstream did not answer in time"
+        }
+    }
+}

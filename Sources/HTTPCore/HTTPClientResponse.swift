@@ -1,0 +1,54 @@
+import Synchronization
+
+/// An upstream's response: its head at once, its body read once, by whoever holds it.
+///
+/// Reading the whole body returns the connection to the client's pool when the upstream allows
+/// keep-alive; a response whose body is never read (or only partly) takes its connection with
+/// it when released, so a half-read connection is never reused.
+public final class HTTPClientResponse: Sendable {
+    public let head: HTTPResponseHead
+    /// How the upstream framed the body.
+    public let framing: HTTPBodyFraming
+
+    private let client: HTTPClient
+    /// `nil` once the body has been read (or reading it failed).
+    private let reader: Mutex<UpstreamReader?>
+
+    init(head: HTTPResponseHead, framing: HTTPBodyFraming, reader: UpstreamReader, client: HTTPClient) {
+        self.head = head
+        self.framing = framing
+        self.reader = Mutex(reader)
+        self.client = client
+    }
+
+    public var status: HTTPStatus { head.status }
+    public var headerFields: HTTPFields { head.headerFields }
+
+    /// The body's length when the upstream announced it with `Content-Length`.
+    public var contentLength: Int? {
+        if case .contentLength(let length) = framing { length } else { nil }
+    }
+
+    /// Hands the body to `sink` piece by piece while it arrives, without collecting it.
+    ///
+    /// - Throws: `HTTPClientError.truncatedBody` or `.timedOut` for upstream failures, or what
+    ///   `sink` throws (the connection is then discarded).
+    public func readBody(into sink: (ArraySlice<UInt8>) throws -> Void) throws {
+        guard var reader = reader.withLock({ $0.take() }) else {
+            preconditionFailure("the body of a response can be read only once")
+        }
+        try reader.readBody(framing, into: sink)
+        // RFC 9112 §9.3: reuse only when both sides allow it and nothing extra arrived.
+        if head.shouldKeepAlive, framing != .untilClose, !reader.hasUnconsumedBytes {
+            client.checkIn(reader.socket)
+        }
+    }
+
+    /// The whole body, collected in memory.
+    public func readWholeBody() throws -> [UInt8] {
+        var body: [UInt8] = []
+        if let length = contentLength { body.reserveCapacity(length) }
+        try readBody { body.append(contentsOf: $0) }
+        return body
+    }
+}
