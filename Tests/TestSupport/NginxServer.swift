@@ -1,0 +1,135 @@
+import Foundation
+import HTTPCore
+
+/// A real nginx, started for one test with the workshop's cache configuration in front of an
+/// upstream, and stopped when released.
+///
+/// It runs with `master_process off` and every path (cache, temp files, logs, pid) inside its
+/// own temporary directory, so tests run in parallel without root's system configuration.
+public final class NginxServer: Sendable {
+    /// Whether an nginx binary is installed (Debian: `apt-get install nginx-light`).
+    public static let executable: String? = ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"]
+        .first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    public static var isInstalled: Bool { executable != nil }
+
+    /// The `location /` body of nginx-behaviour.md: min-uses 2, 60 minutes, `$proxy_host$request_uri`.
+    public static func workshopCacheLocation(upstream: UpstreamAddress, storeSetCookie: Bool = true) -> String {
+        """
+        proxy_pass http://\(upstream.proxyHost);
+                add_header X-Proxy-Cache $upstream_cache_status;
+                \(storeSetCookie ? "proxy_ignore_headers \"Set-Cookie\";" : "")
+                proxy_cache my_cache;
+                proxy_cache_min_uses 2;
+                proxy_cache_valid 200 60m;
+                proxy_cache_key $proxy_host$request_uri;
+        """
+    }
+
+    public let port: Int
+    /// The directory holding the configuration, the cache (`cache/`) and the logs.
+    public let directory: TemporaryDirectory
+    private let process: Process
+
+    /// Starts nginx with `location / { locationBody }` and a cache zone `my_cache` with
+    /// `levels=1:2` under `directory/cache`; returns once it accepts connections.
+    public init(locationBody: String) throws {
+        guard let executable = Self.executable else { throw NginxError.notInstalled }
+        directory = try TemporaryDirectory()
+        let path = directory.path
+        var lastError: Error = NginxError.didNotStart("")
+        // The port is chosen by binding port 0 and releasing it; another process could take it
+        // in between, so a start that fails is retried on a new port.
+        for _ in 0..<5 {
+            let candidate = try Socket.listen(host: "127.0.0.1", port: 0).localPort
+            let configuration = """
+                worker_processes 1;
+                daemon off;
+                master_process off;
+                pid \(path)/nginx.pid;
+                error_log \(path)/error.log;
+                events { worker_connections 1024; }
+                http {
+                    access_log \(path)/access.log;
+                    client_body_temp_path \(path)/client_temp;
+                    proxy_temp_path \(path)/proxy_temp;
+                    fastcgi_temp_path \(path)/fastcgi_temp;
+                    uwsgi_temp_path \(path)/uwsgi_temp;
+                    scgi_temp_path \(path)/scgi_temp;
+                    proxy_cache_path \(path)/cache levels=1:2 keys_zone=my_cache:10m;
+                    server {
+                        listen 127.0.0.1:\(candidate);
+                        location / {
+                            \(locationBody)
+                        }
+                    }
+                }
+                """
+            try directory.write("nginx.conf", Array(configuration.utf8))
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = ["-p", path, "-c", "\(path)/nginx.conf"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            if Self.waitUntilAccepting(port: candidate, process: process) {
+                self.port = candidate
+                self.process = process
+                return
+            }
+            process.terminate()
+            process.waitUntilExit()
+            let log = (try? String(contentsOfFile: "\(path)/error.log", encoding: .utf8)) ?? ""
+            lastError = NginxError.didNotStart(log)
+        }
+        throw lastError
+    }
+
+    /// The paths of the cache files nginx has written, relative to `cache/` (e.g. `5/7f/b37d…`).
+    public var cacheFiles: [String] {
+        let root = directory.path + "/cache"
+        let enumerator = FileManager.default.enumerator(atPath: root)
+        var files: [String] = []
+        while let relative = enumerator?.nextObject() as? String {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: root + "/" + relative, isDirectory: &isDirectory), !isDirectory.boolValue {
+                files.append(relative)
+            }
+        }
+        return files.sorted()
+    }
+
+    /// Stops nginx (SIGTERM, then SIGKILL if it lingers).
+    public func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+
+    private static func waitUntilAccepting(port: Int, process: Process) -> Bool {
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline, process.isRunning {
+            if (try? Socket.connect(host: "127.0.0.1", port: port, timeout: .milliseconds(100))) != nil { return true }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return false
+    }
+}
+
+/// Why nginx could not be used.
+public enum NginxError: Error, CustomStringConvertible {
+    case notInstalled
+    case didNotStart(String)
+
+    public var description: String {
+        switch self {
+        case .notInstalled: "nginx is not installed (apt-get install nginx-light)"
+        case .didNotStart(let log): "nginx did not start: \(log)"
+        }
+    }
+}
