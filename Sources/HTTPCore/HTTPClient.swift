@@ -40,10 +40,11 @@ public final class HTTPClient: Sendable {
             let (socket, isReused) = try checkOut()
             do {
                 return try exchange(request, on: socket, method: method)
-            } catch .connectionClosed where isReused {
-                // The upstream closed this idle connection just as we reused it (RFC 9112 §9.3.1
-                // lets a client retry then). Nothing of a response arrived, so try a fresh one;
-                // a fresh connection is never retried, so this loop ends.
+            } catch .connectionClosed where isReused && method.isIdempotent {
+                // The upstream closed this idle connection just as we reused it. Nothing of a
+                // response arrived, so try a fresh one; a fresh connection is never retried, so
+                // this loop ends. RFC 9112 §9.3.1: never retry a non-idempotent request (a POST
+                // may have been processed before the connection closed).
                 continue
             }
         }

@@ -47,7 +47,9 @@ public final class HTTPClientResponse: Sendable {
     /// The whole body, collected in memory.
     public func readWholeBody() throws -> [UInt8] {
         var body: [UInt8] = []
-        if let length = contentLength { body.reserveCapacity(length) }
+        // The length is the upstream's claim, not a fact: reserve at most 1 MiB up front, or one
+        // absurd Content-Length would make the allocation (and the process) fail.
+        if let length = contentLength { body.reserveCapacity(min(length, 1 << 20)) }
         try readBody { body.append(contentsOf: $0) }
         return body
     }

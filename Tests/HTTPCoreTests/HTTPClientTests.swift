@@ -1,5 +1,6 @@
 import Foundation
 import HTTPCore
+import Synchronization
 import Testing
 import TestSupport
 
@@ -37,6 +38,24 @@ struct HTTPClientTests {
         _ = try client.send(method: .get, target: "/").readWholeBody()
         Thread.sleep(forTimeInterval: 0.5)  // the upstream closes the idle connection
         #expect(try client.send(method: .get, target: "/").readWholeBody() == Array("fresh\n".utf8))
+    }
+
+    @Test("A request lost on a reused connection is retried for GET but never for POST", arguments: [
+        (HTTPMethod.get, true), (HTTPMethod.post, false),
+    ])
+    func retryOnlyIdempotent(method: HTTPMethod, isRetried: Bool) throws {
+        let upstream = try ForgetfulUpstream()
+        let client = HTTPClient(upstream: UpstreamAddress(host: "127.0.0.1", port: upstream.port))
+        _ = try client.send(method: .get, target: "/first").readWholeBody()
+        // The pooled connection looks alive, but the upstream drops this request unanswered.
+        let result = Result { try client.send(method: method, target: "/second").readWholeBody() }
+        if isRetried {
+            #expect(try result.get() == Array("ok".utf8))
+            #expect(upstream.requestLines == ["GET /first HTTP/1.1", "\(method) /second HTTP/1.1", "\(method) /second HTTP/1.1"])
+        } else {
+            #expect(throws: HTTPClientError.connectionClosed) { try result.get() }
+            #expect(upstream.requestLines == ["GET /first HTTP/1.1", "\(method) /second HTTP/1.1"])
+        }
     }
 
     @Test("A chunked body is streamed de-chunked, piece by piece")
@@ -149,4 +168,55 @@ struct HTTPClientTests {
 func unusedPort() throws -> Int {
     let socket = try Socket.listen(host: "127.0.0.1", port: 0)
     return socket.localPort
+}
+
+/// An upstream that answers the first request on each connection with `ok` and keep-alive, then
+/// reads the second request and closes without answering it: a request lost on a reused connection.
+final class ForgetfulUpstream: Sendable {
+    let port: Int
+    private let listener: Socket
+    private let received = RequestLineLog()
+
+    init() throws {
+        listener = try Socket.listen(host: "127.0.0.1", port: 0)
+        port = listener.localPort
+        let thread = Thread { [listener, received] in
+            while let (connection, _) = try? listener.accept() {
+                for answer in [true, false] {
+                    guard let line = Self.readRequestLine(connection) else { break }
+                    received.lines.withLock { $0.append(line) }
+                    guard answer else { break }
+                    try? Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".utf8).withUnsafeBytes { try connection.write($0) }
+                }
+            }
+        }
+        thread.start()
+    }
+
+    var requestLines: [String] { received.lines.withLock { $0 } }
+
+    deinit { listener.shutdown() }
+
+    /// Reads one request head (these tests send no bodies) and returns its request line.
+    private static func readRequestLine(_ connection: Socket) -> String? {
+        var head: [UInt8] = []
+        var byte = [UInt8](repeating: 0, count: 1)
+        while !head.ends(with: Array("\r\n\r\n".utf8)) {
+            guard let count = try? byte.withUnsafeMutableBytes({ try connection.read(into: $0, deadline: .now + .seconds(5)) }),
+                  count == 1 else { return nil }
+            head.append(byte[0])
+        }
+        return String(decoding: head, as: UTF8.self).components(separatedBy: "\r\n").first
+    }
+}
+
+/// Request lines shared between the upstream's thread and the test.
+final class RequestLineLog: Sendable {
+    let lines = Mutex<[String]>([])
+}
+
+extension Array where Element: Equatable {
+    fileprivate func ends(with suffix: [Element]) -> Bool {
+        count >= suffix.count && Array(self[(count - suffix.count)...]) == suffix
+    }
 }
