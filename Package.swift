@@ -16,11 +16,15 @@ let package = Package(
             resources: [.copy("SampleImages")]
         ),
 
+        // MARK: - Chapter 2: a naive cache
+        .executableTarget(name: "Step2NaiveCache", dependencies: ["HTTPCore"]),
+
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["HTTPCore"], path: "Tests/TestSupport"),
         .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore", "TestSupport"]),
         .testTarget(name: "Step1OriginTests", dependencies: ["Step1Origin", "HTTPCore", "TestSupport"]),
         .testTarget(name: "DocsTests", dependencies: ["HTTPCore", "TestSupport"]),
+        .testTarget(name: "Step2NaiveCacheTests", dependencies: ["Step2NaiveCache", "HTTPCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

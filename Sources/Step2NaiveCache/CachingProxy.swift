@@ -1,0 +1,170 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import HTTPCore
+
+/// A reverse proxy that keeps every complete `200` answer to a GET or HEAD in memory and serves
+/// it from there ever after: nginx's `proxy_pass` with `proxy_cache`, minus every rule about what
+/// to keep and for how long.
+///
+/// - GET and HEAD: a HIT answers with the stored status, fields and body plus
+///   `X-Proxy-Cache: HIT`. A MISS asks the upstream with GET (for HEAD too, as nginx does),
+///   relays the answer with `X-Proxy-Cache: MISS`, and stores it if it is a complete `200`.
+/// - Every other method is forwarded with its body; the answer is relayed and never stored.
+/// - The upstream gets the client's end-to-end fields with `Host: <upstream host:port>`, the client
+///   gets the upstream's end-to-end fields: hop-by-hop fields stop here, both ways.
+/// - An upstream that cannot be reached, or sends no valid answer, is a `502`; one that does not
+///   answer within the upstream timeout a `504`; each with a one-line reason. A body that breaks
+///   off after its head was relayed can no longer be answered: the connection is closed instead,
+///   so the client sees the response is incomplete, and nothing is stored.
+struct CachingProxy: HTTPHandler {
+    /// The connections to the upstream.
+    let client: HTTPClient
+    /// Every response stored so far.
+    let cache: ResponseCache
+    /// The upstream as nginx's `$proxy_host` names it: the `Host` sent upstream and the start of every key.
+    private let proxyHost: String
+
+    /// nginx's `add_header` (without `always`) adds its field only to responses with these
+    /// statuses (ngx_http_headers_module), so a 404 or 503 passed through carries no
+    /// X-Proxy-Cache at all; this proxy mirrors that exactly.
+    private static let statusesWithAddedFields: Set<Int> = [200, 201, 204, 206, 301, 302, 303, 304, 307, 308]
+
+    /// A proxy for `upstream` that waits at most `upstreamTimeout` for each answer (and for each
+    /// read of its body), storing into `cache`.
+    init(upstream: UpstreamAddress, upstreamTimeout: Duration, cache: ResponseCache = ResponseCache()) {
+        client = HTTPClient(upstream: upstream, responseTimeout: upstreamTimeout)
+        self.cache = cache
+        proxyHost = upstream.proxyHost
+    }
+
+    /// The answer to `request`: from the cache, or from the upstream.
+    func respond(to request: HTTPRequest) -> HTTPResponse {
+        switch request.method {
+        case .get, .head: respondThroughCache(to: request)
+        default: forward(request)
+        }
+    }
+
+    // MARK: - GET and HEAD: through the cache
+
+    /// A HIT from memory, or a MISS relayed from the upstream and stored if it is a complete `200`.
+    private func respondThroughCache(to request: HTTPRequest) -> HTTPResponse {
+        let key = CacheKey(proxyHost: proxyHost, target: request.target)
+        // Why so little here: this is the path the benchmark measures. One lookup under the
+        // lock, and a response whose fields and body are shared with the entry, not copied.
+        if let cached = cache.cachedResponse(for: key) {
+            return cached.makeHitResponse()
+        }
+        let upstreamResponse: HTTPClientResponse
+        do {
+            // Why GET for HEAD: like nginx, so that the entry gets the body a later GET needs.
+            upstreamResponse = try client.send(method: .get, target: request.target,
+                                               headerFields: forwardedFields(of: request), body: request.body)
+        } catch {
+            return failure(error)
+        }
+        // Only 200 is stored, as nginx's `proxy_cache_valid 200` has it; other statuses pass through.
+        let isStorable = upstreamResponse.status.code == 200
+        return relay(upstreamResponse, to: request, cacheStatus: "MISS", storingUnder: isStorable ? key : nil)
+    }
+
+    // MARK: - Other methods: straight through
+
+    /// The upstream's answer to `request`, forwarded as it is; the cache is neither read nor changed.
+    private func forward(_ request: HTTPRequest) -> HTTPResponse {
+        do {
+            let upstreamResponse = try client.send(method: request.method, target: request.target,
+                                                   headerFields: forwardedFields(of: request), body: request.body)
+            return relay(upstreamResponse, to: request, cacheStatus: nil, storingUnder: nil)
+        } catch {
+            return failure(error)
+        }
+    }
+
+    // MARK: - Forwarding the request
+
+    /// The client's header fields as the upstream gets them: the end-to-end ones (`Cookie`
+    /// included: it is not part of the key, and nginx forwards it too), with `Host` naming the
+    /// upstream (nginx's default `proxy_set_header Host $proxy_host`).
+    private func forwardedFields(of request: HTTPRequest) -> HTTPFields {
+        // RFC 9110 §7.6.1: hop-by-hop fields describe the client's connection, not this one.
+        var fields = request.headerFields.removingHopByHopFields()
+        fields["Host"] = proxyHost
+        return fields
+    }
+
+    // MARK: - Relaying the response
+
+    /// The client's response relaying `upstreamResponse`, marked with `cacheStatus` where nginx
+    /// would add it, and stored under `key` (when given) once its whole body has arrived.
+    ///
+    /// A body of known length is relayed piece by piece while it arrives (a large image does not
+    /// wait in memory before its first byte goes out); a body of unknown length is read whole
+    /// first, so that it can be sent with `Content-Length` and a failure is still a 502.
+    private func relay(_ upstreamResponse: HTTPClientResponse, to request: HTTPRequest,
+                       cacheStatus: String?, storingUnder key: CacheKey?) -> HTTPResponse {
+        let status = upstreamResponse.status
+        // RFC 9110 §7.6.1: the upstream's hop-by-hop fields stop here too. Its Date, Server
+        // and Content-Length go on, but the server replaces them, as nginx does.
+        let endToEndFields = upstreamResponse.headerFields.removingHopByHopFields()
+        var headerFields = endToEndFields
+        if let cacheStatus, Self.statusesWithAddedFields.contains(status.code) {
+            headerFields.append(name: "X-Proxy-Cache", value: cacheStatus)
+        }
+
+        // A GET whose length is known: relay the body while it arrives. (Not a HEAD: the server
+        // never asks a stream for a HEAD's body, so the upstream's GET body is read whole below.)
+        if request.method != .head, let length = upstreamResponse.contentLength {
+            let body = HTTPResponseBody.stream(count: Int64(length)) { [cache] write in
+                // Why no reserveCapacity(length): the length is the upstream's word, and a bogus
+                // one would allocate that much before a single byte arrived.
+                var received: [UInt8] = []
+                // If the upstream stops short this throws, and the server closes the client's
+                // connection (RFC 9112 §8: the only way to say "incomplete" after the head).
+                try upstreamResponse.readBody { piece in
+                    try write(piece)
+                    if key != nil { received.append(contentsOf: piece) }
+                }
+                // Stored only now, after the last byte: a truncated body is never stored.
+                if let key {
+                    cache.store(CachedResponse(status: status, headerFields: endToEndFields, body: received), for: key)
+                }
+            }
+            return HTTPResponse(status: status, headerFields: headerFields, body: body)
+        }
+
+        // No length known up front (chunked, or until the upstream closes), or a HEAD: read the
+        // whole body first; a failure is then still an answer, and the length is known.
+        let body: [UInt8]
+        do {
+            // Chunked bodies arrive de-chunked (RFC 9112 §7.1), so what is stored is the content.
+            body = try upstreamResponse.readWholeBody()
+        } catch {
+            // `readWholeBody` throws only HTTPClientError: its own sink never throws.
+            return failure(error as? HTTPClientError ?? .connectionClosed)
+        }
+        if let key {
+            cache.store(CachedResponse(status: status, headerFields: endToEndFields, body: body), for: key)
+        }
+        return HTTPResponse(status: status, headerFields: headerFields, body: .bytes(body))
+    }
+
+    // MARK: - When the upstream fails
+
+    /// The answer when the upstream failed: `502 Bad Gateway`, or `504 Gateway Timeout` when it
+    /// did not answer in time (RFC 9110 §15.6.3, §15.6.5), with one line saying what went wrong.
+    private func failure(_ error: HTTPClientError) -> HTTPResponse {
+        let upstream = client.upstream
+        let reason = switch error {
+        case .connectFailed(.system(_, ECONNREFUSED)): "upstream \(upstream) refused the connection"
+        case .connectFailed(.timedOut): "upstream \(upstream) did not accept the connection in time"
+        case .connectFailed(let socketError): "cannot connect to upstream \(upstream): \(socketError)"
+        case .connectionClosed: "upstream \(upstream) closed the connection before a complete response"
+        case .invalidResponse(let parseError): "upstream \(upstream) sent an invalid response: \(parseError.reason)"
+        case .truncatedBody: "upstream \(upstream) closed the connection in the middle of the body"
+        case .timedOut: "upstream \(upstream) did not answer in time"
+        }
+        return .text(error.status, reason)
+    }
+}
