@@ -1,4 +1,4 @@
-import Synchronization
+import HTTPCore
 
 /// The naive store: every response put in stays in memory, under its key, until the process ends.
 ///
@@ -8,7 +8,7 @@ import Synchronization
 final class ResponseCache: Sendable {
     /// Why one lock around one dictionary: a HIT holds it for a single lookup, which is far
     /// shorter than anything else a request does, so the threads hardly ever wait for it.
-    private let entries = Mutex<[CacheKey: CachedResponse]>([:])
+    private let entries = Lock<[CacheKey: CachedResponse]>([:])
 
     /// An empty cache.
     init() {}
