@@ -3,6 +3,8 @@
 #
 #   scripts/bench.sh            # every scenario
 #   scripts/bench.sh origin     # step 1: Step1Origin vs python3 -m http.server vs nginx (static)
+#   scripts/bench.sh step2      # step 2: Step2NaiveCache HIT vs nginx proxy_cache HIT
+#   scripts/bench.sh step3      # step 3: Step3MinUses HIT vs nginx HIT, and resident memory
 #
 # Each row is `wrk -t2 -c64 -d10s` against one server and one image; ratios compare rows of the
 # same run, because absolute numbers move between runs and machines. Set DURATION=3s for a
@@ -19,7 +21,7 @@ PIDS=()
 cleanup() {
     for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
-    rm -rf "$WORK"
+    [ -n "${KEEP_WORK:-}" ] && echo "bench: kept $WORK" >&2 || rm -rf "$WORK"
 }
 trap cleanup EXIT
 
@@ -54,7 +56,10 @@ start_nginx() {
     local name=$1 body=$2 port
     port=$(free_port)
     mkdir -p "$WORK/$name/logs"
+    # As root, nginx's worker would switch to www-data and could not write to our directory.
+    local user=""; [ "$(id -u)" = 0 ] && user="user root;"
     cat >"$WORK/$name/nginx.conf" <<CONF
+$user
 worker_processes 1;
 daemon off;
 pid $WORK/$name/nginx.pid;
@@ -63,6 +68,8 @@ events { worker_connections 1024; }
 http {
     include /etc/nginx/mime.types;
     access_log $WORK/$name/logs/access.log;
+    client_body_temp_path $WORK/$name/client_temp;
+    proxy_temp_path $WORK/$name/proxy_temp;
     $EXTRA_HTTP
     server {
         listen 127.0.0.1:$port;
@@ -105,9 +112,74 @@ bench_origin() {
     done
 }
 
+# MARK: - Steps 2 and 3: cache hits
+
+# warm URL N : requests URL N times (min-uses needs more than one before it is stored).
+warm() { for _ in $(seq "$2"); do curl -fso /dev/null "$1"; done; }
+
+# bench_hits STEP : HIT throughput of STEP against nginx's proxy_cache HIT, same origin, one run.
+bench_hits() {
+    local step=$1
+    start_step Step1Origin --root "$ROOT"; local origin=$PORT
+    start_step "$step" --upstream "http://127.0.0.1:$origin"; local ours=$PORT
+    # The cache configuration of nginx-behaviour.md, one worker, access log on.
+    EXTRA_HTTP="proxy_cache_path $WORK/nginx-cache/cache levels=1:2 keys_zone=my_cache:10m;" \
+        start_nginx nginx-cache "proxy_pass http://127.0.0.1:$origin;
+            add_header X-Proxy-Cache \$upstream_cache_status;
+            proxy_ignore_headers \"Set-Cookie\";
+            proxy_cache my_cache;
+            proxy_cache_min_uses 2;
+            proxy_cache_valid 200 60m;
+            proxy_cache_key \$proxy_host\$request_uri;"
+    local nginx=$PORT
+    wait_for "http://127.0.0.1:$nginx/1.jpg"
+
+    echo
+    echo "$step HIT vs nginx proxy_cache HIT, wrk -t2 -c64 -d$DURATION, requests/s"
+    printf '| %-6s | %14s | %12s | %10s |\n' image "$step" "nginx HIT" "vs nginx"
+    printf '|--------|---------------:|-------------:|-----------:|\n'
+    for image in "${IMAGES[@]}"; do
+        warm "http://127.0.0.1:$ours/$image" 3
+        warm "http://127.0.0.1:$nginx/$image" 3
+        for port in "$ours" "$nginx"; do
+            curl -sD - -o /dev/null "http://127.0.0.1:$port/$image" | grep -qi '^X-Proxy-Cache: HIT' \
+                || { echo "bench: $image is not a HIT on port $port" >&2; exit 1; }
+        done
+        local a b
+        a=$(measure "http://127.0.0.1:$ours/$image")
+        b=$(measure "http://127.0.0.1:$nginx/$image")
+        printf '| %-6s | %14s | %12s | %10s |\n' "$image" "$a" "$b" "$(ratio "$a" "$b")"
+    done
+}
+
+# bench_memory : step 3's resident memory after 3000 distinct keys of 2.jpg were stored.
+bench_memory() {
+    start_step Step1Origin --root "$ROOT"; local origin=$PORT
+    start_step Step3MinUses --upstream "http://127.0.0.1:$origin" --max-size 16m; local ours=$PORT
+    local pid=${PIDS[-1]}
+    # Each key twice: min-uses 2 stores it on the second request; --max-size evicts the oldest.
+    python3 - "$ours" <<'PY'
+import http.client, sys
+connection = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))
+for n in range(1, 3001):
+    for _ in range(2):
+        connection.request("GET", f"/2.jpg?k={n}")
+        response = connection.getresponse()
+        assert response.status == 200 and len(response.read()) == 62440
+PY
+    local rss; rss=$(awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status")
+    echo
+    echo "Step3MinUses --max-size 16m after 3000 distinct keys of 2.jpg (62,440 B) were stored"
+    echo "| resident memory (VmRSS) | target |"
+    echo "|------------------------:|-------:|"
+    echo "| $rss MB | < 96 MB |"
+}
+
 EXTRA_HTTP=""
 case "${1:-all}" in
     origin) bench_origin ;;
-    all) bench_origin ;;
-    *) echo "usage: scripts/bench.sh [origin|all]" >&2; exit 2 ;;
+    step2) bench_hits Step2NaiveCache ;;
+    step3) bench_hits Step3MinUses; bench_memory ;;
+    all) bench_origin; bench_hits Step2NaiveCache; [ -x "$BIN/Step3MinUses" ] && { bench_hits Step3MinUses; bench_memory; } ;;
+    *) echo "usage: scripts/bench.sh [origin|step2|step3|all]" >&2; exit 2 ;;
 esac
