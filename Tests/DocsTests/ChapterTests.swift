@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The real check: every `docs/*.md` against the sources and against what its commands print.
@@ -21,7 +22,7 @@ struct ChapterTests {
             return
         }
         guard check.hasTranscripts() else { return }
-        guard let products = TranscriptRunner.findProductDirectory() else {
+        guard let products = ServerProcess.findProductDirectory() else {
             Issue.record("no built Step1Origin next to the test binary: run `swift build` first")
             return
         }

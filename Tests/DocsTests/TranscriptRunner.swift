@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs transcript blocks for real: starts the scenario's servers from the built products, runs
 /// each `$ ` command with `/bin/sh -c`, and compares its normalised output with the chapter's.
@@ -59,18 +60,6 @@ struct TranscriptRunner {
         }
         return findings
     }
-
-    /// The directory of the built products: the nearest parent of this test binary holding a
-    /// `Step1Origin` executable (`swift test` builds every executable before the tests).
-    static func findProductDirectory(containing product: String = "Step1Origin") -> String? {
-        let binary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var directory = URL(fileURLWithPath: binary).deletingLastPathComponent()
-        while directory.path != "/" {
-            if FileManager.default.isExecutableFile(atPath: directory.path + "/" + product) { return directory.path }
-            directory.deleteLastPathComponent()
-        }
-        return nil
-    }
 }
 
 /// The shown ports of a scenario's servers and the real ports they got.
@@ -91,87 +80,6 @@ struct PortMap {
 
     private static func replacingPort(_ port: Int, with replacement: Int, in text: String) -> String {
         OutputNormalizer.replacing(#"(127\.0\.0\.1|localhost)(:| port )\#(port)(?![0-9])"#, in: text, with: "$1$2\(replacement)")
-    }
-}
-
-/// A server started for a transcript: its stdout goes to a file (so a busy access log can never
-/// fill a pipe and block it) whose first line must be `listening on http://127.0.0.1:PORT`.
-final class ServerProcess {
-    let port: Int
-    private let process = Process()
-    private let outputFile: String
-
-    /// Why a server could not be started.
-    enum StartError: Error, CustomStringConvertible {
-        case notBuilt(String)
-        case exited(String, output: String)
-        case noAddress(String, output: String)
-
-        var description: String {
-            switch self {
-            case .notBuilt(let path): "\(path) is not built (run `swift build`)"
-            case .exited(let path, let output): "\((path as NSString).lastPathComponent) exited before listening; it printed: \(output.debugDescription)"
-            case .noAddress(let path, let output): "\((path as NSString).lastPathComponent) did not print `listening on http://127.0.0.1:PORT` within 10 s; it printed: \(output.debugDescription)"
-            }
-        }
-    }
-
-    /// Starts `executable arguments --port 0` and waits (at most 10 s) for its address line.
-    init(executable: String, arguments: [String], workingDirectory: String) throws {
-        guard FileManager.default.isExecutableFile(atPath: executable) else { throw StartError.notBuilt(executable) }
-        outputFile = NSTemporaryDirectory() + "docs-server-" + UUID().uuidString + ".out"
-        _ = FileManager.default.createFile(atPath: outputFile, contents: nil)
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments + ["--port", "0"]
-        process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle(forWritingAtPath: outputFile)
-        process.standardError = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            try? FileManager.default.removeItem(atPath: outputFile)
-            throw error
-        }
-
-        let deadline = ContinuousClock.now + .seconds(10)
-        var output = ""
-        while true {
-            output = (try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? ""
-            if let newline = output.firstIndex(of: "\n"),
-               let port = Self.port(inAddressLine: String(output[..<newline])) {
-                self.port = port
-                return
-            }
-            let hasExited = !process.isRunning
-            if hasExited || ContinuousClock.now > deadline {
-                Self.stop(process, outputFile: outputFile)
-                throw hasExited ? StartError.exited(executable, output: output) : StartError.noAddress(executable, output: output)
-            }
-            Thread.sleep(forTimeInterval: 0.01)
-        }
-    }
-
-    /// The port in `listening on http://HOST:PORT` (a trailing path or text is allowed).
-    static func port(inAddressLine line: String) -> Int? {
-        guard let range = line.range(of: "listening on http://") else { return nil }
-        let address = line[range.upperBound...].prefix(while: { !$0.isWhitespace && $0 != "/" })
-        guard let colon = address.lastIndex(of: ":") else { return nil }
-        return Int(address[address.index(after: colon)...])
-    }
-
-    /// SIGTERM, then SIGKILL if the server is still running after 5 s; removes the output file.
-    func stop() { Self.stop(process, outputFile: outputFile) }
-
-    private static func stop(_ process: Process, outputFile: String) {
-        defer { try? FileManager.default.removeItem(atPath: outputFile) }
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
-        let deadline = ContinuousClock.now + .seconds(5)
-        while process.isRunning, ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        // Foundation starts each child in its own process group: take down anything it forked too.
-        if process.isRunning { kill(-process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
     }
 }
 

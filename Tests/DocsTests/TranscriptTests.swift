@@ -71,7 +71,7 @@ struct TranscriptTests {
 
     @Test("A step 1 transcript passes against the real origin, and a drifted one is reported")
     func realOrigin() throws {
-        let products = try #require(TranscriptRunner.findProductDirectory(), "Step1Origin is not built next to the tests")
+        let products = try #require(ServerProcess.findProductDirectory(), "Step1Origin is not built next to the tests")
         let package = try TemporaryDirectory()
         try package.write("docs/01-origin.md", Array("""
             <!-- transcript: step1 -->

@@ -1,0 +1,69 @@
+import Foundation
+import HTTPCore
+import Testing
+import TestSupport
+
+/// The built `Step1Origin` executable, run as a real process: what a workshop attendee runs.
+@Suite("Step1Origin as a process", .timeLimit(.minutes(2)))
+struct ProcessTests {
+    @Test("SIGTERM lets the response in flight finish, refuses new connections and exits 0", arguments: [SIGTERM, SIGINT])
+    func gracefulShutdown(signal: Int32) throws {
+        let origin = try ServerProcess(product: "Step1Origin", arguments: ["--delay", "800"])
+        let client = try RawClient(port: origin.port)
+        try client.send("GET /1.jpg HTTP/1.1\r\nHost: t\r\n\r\n")
+        Thread.sleep(forTimeInterval: 0.3)  // the request is now waiting out its delay
+        origin.send(signal)
+        let response = try client.readResponse()
+        #expect(response.status == 200)
+        #expect(response.body == (try SampleImages.bytes("1.jpg")))
+        #expect(response.headerFields["Connection"] == "close")
+        #expect(origin.waitForExit(timeout: .seconds(10)) == 0)
+        #expect(throws: SocketError.self) { try RawClient(port: origin.port) }
+    }
+
+    @Test("--help prints the usage on standard output and exits 0")
+    func help() throws {
+        let result = try run(["--help"])
+        #expect(result.status == 0)
+        #expect(result.standardOutput.hasPrefix("usage: Step1Origin"))
+        #expect(result.standardError.isEmpty)
+    }
+
+    @Test("An unknown or malformed flag prints the error and usage on standard error and exits 2", arguments: [
+        (["--bogus"], "error: unknown option --bogus"),
+        (["--port", "http"], "error: --port: \"http\" is not"),
+        (["--delay", "-5"], "error: --delay needs a value"),
+        (["--port", "1", "--port", "2"], "error: --port is given more than once"),
+    ])
+    func usageError(arguments: [String], message: String) throws {
+        let result = try run(arguments)
+        #expect(result.status == 2)
+        #expect(result.standardOutput.isEmpty)
+        #expect(result.standardError.hasPrefix(message), "\(result.standardError)")
+        #expect(result.standardError.contains("usage: Step1Origin"))
+    }
+
+    @Test("A root that does not exist is reported on standard error with exit status 1")
+    func missingRoot() throws {
+        let result = try run(["--root", "/nonexistent-directory", "--port", "0"])
+        #expect(result.status == 1)
+        #expect(result.standardError.hasPrefix("error: cannot serve /nonexistent-directory"), "\(result.standardError)")
+    }
+
+    /// Runs Step1Origin to completion with `arguments` (only for arguments that make it exit).
+    private func run(_ arguments: [String]) throws -> (status: Int32, standardOutput: String, standardError: String) {
+        let directory = try #require(ServerProcess.findProductDirectory(containing: "Step1Origin"))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: directory + "/Step1Origin")
+        process.arguments = arguments
+        let output = Pipe(), error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let standardOutput = output.fileHandleForReading.readDataToEndOfFile()
+        let standardError = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: standardOutput, as: UTF8.self),
+                String(decoding: standardError, as: UTF8.self))
+    }
+}
