@@ -38,6 +38,7 @@ final class HTTPConnection {
 
     // MARK: - The connection loop
 
+    // ANCHOR: connection-loop
     /// Serves requests until the client closes, an error occurs, or the server shuts down.
     func run() {
         socket.setWriteTimeout(configuration.ioTimeout)
@@ -54,6 +55,7 @@ final class HTTPConnection {
             }
         }
     }
+    // ANCHOR_END: connection-loop
 
     /// Waits for the first byte of the next request, in short slices so an idle connection
     /// notices a graceful shutdown quickly; `false` when the connection should close instead.
@@ -72,6 +74,7 @@ final class HTTPConnection {
         return false  // idle timeout: close without a response (RFC 9112 §9.5)
     }
 
+    // ANCHOR: serve-one-request
     private func serveOneRequest() -> Outcome {
         let startTime = ContinuousClock.now
         let head: HTTPRequestHead
@@ -93,6 +96,7 @@ final class HTTPConnection {
         log(head: head, status: response.status, bodyBytes: sent ? bodyBytesSent(response, for: head) : 0, startTime: startTime)
         return sent && keepAlive ? .keepAlive : .close
     }
+    // ANCHOR_END: serve-one-request
 
     // MARK: - Reading the head
 

@@ -116,6 +116,7 @@ public enum HTTPRequestParser {
 
     // MARK: - Framing
 
+    // ANCHOR: framing
     /// How the request's content is delimited (RFC 9112 §6.3), or why it cannot be read safely.
     private static func framing(
         of section: HTTPHeadScanner.FieldSection,
@@ -148,4 +149,5 @@ public enum HTTPRequestParser {
         guard length <= limits.maxContentLength else { throw .contentTooLarge }
         return length == 0 ? .none : .contentLength(length)
     }
+    // ANCHOR_END: framing
 }

@@ -59,6 +59,7 @@ public final class HTTPServer: Sendable {
         thread.start()
     }
 
+    // ANCHOR: accept-loop
     private func acceptLoop() {
         while !isShuttingDown {
             connectionSlots.wait()
@@ -86,6 +87,7 @@ public final class HTTPServer: Sendable {
             thread.start()
         }
     }
+    // ANCHOR_END: accept-loop
 
     // MARK: - Shutting down
 
@@ -110,6 +112,7 @@ public final class HTTPServer: Sendable {
         return activity.wait(timeout: .now() + .nanoseconds(nanoseconds)) == .success
     }
 
+    // ANCHOR: run
     /// Runs a command-line server: starts, prints `listening on URL`, and on SIGINT or SIGTERM
     /// shuts down gracefully and returns (the program then exits 0).
     public func run() {
@@ -120,4 +123,5 @@ public final class HTTPServer: Sendable {
         signals.waitForSignal()
         waitUntilStopped(timeout: configuration.shutdownGracePeriod)
     }
+    // ANCHOR_END: run
 }

@@ -14,6 +14,7 @@ public final class ShutdownSignals: Sendable {
     private let sources: Mutex<[any DispatchSourceSignal]>
     private let received = DispatchSemaphore(value: 0)
 
+    // ANCHOR: signal-sources
     /// Starts watching SIGINT and SIGTERM; `action` runs once, on the first of them.
     public init(action: @escaping @Sendable () -> Void) {
         let queue = DispatchQueue(label: "shutdown-signals")
@@ -32,6 +33,7 @@ public final class ShutdownSignals: Sendable {
         }
         sources = Mutex(watching)
     }
+    // ANCHOR_END: signal-sources
 
     /// Blocks until the first signal has arrived and its action has run.
     public func waitForSignal() {

@@ -139,6 +139,7 @@ public final class Socket: Sendable {
         }
     }
 
+    // ANCHOR: deadline-read
     /// Reads what has arrived (at most `buffer.count` bytes), waiting no later than `deadline`.
     ///
     /// - Returns: the number of bytes read, 0 when the peer has closed its side.
@@ -158,6 +159,7 @@ public final class Socket: Sendable {
             }
         }
     }
+    // ANCHOR_END: deadline-read
 
     private func waitUntilReady(events: Int16, deadline: ContinuousClock.Instant) throws(SocketError) {
         var entry = pollfd(fd: descriptor, events: events, revents: 0)

@@ -44,6 +44,7 @@ enum ByteRange: Equatable, Sendable {
         }
     }
 
+    // ANCHOR: offsets
     /// The offsets this range selects in a file of `size` bytes, or `nil` when it selects none.
     func offsets(inSize size: Int64) -> ClosedRange<Int64>? {
         switch self {
@@ -61,6 +62,7 @@ enum ByteRange: Equatable, Sendable {
             return max(0, size - length)...(size - 1)
         }
     }
+    // ANCHOR_END: offsets
 
     /// The value of a run of decimal digits, saturating at `Int64.max`; `nil` unless all digits.
     ///

@@ -67,6 +67,7 @@ struct FileServer: HTTPHandler {
 
     // MARK: - Conditional requests (RFC 9110 §13)
 
+    // ANCHOR: is-not-modified
     /// Whether the client's copy is current, so that 304 answers (RFC 9110 §13.2.2, steps 3 and 4).
     private func isNotModified(_ fields: HTTPFields, entityTag: EntityTag, modificationTime: Int64) -> Bool {
         // RFC 9110 §13.2.2: If-None-Match is evaluated before If-Modified-Since, and when it is
@@ -85,6 +86,7 @@ struct FileServer: HTTPHandler {
         // RFC 9110 §13.1.3: not modified when the last modification is at or before that date.
         return modificationTime <= date
     }
+    // ANCHOR_END: is-not-modified
 
     // MARK: - Range requests (RFC 9110 §14)
 

@@ -54,6 +54,7 @@ struct PathResolver: Sendable {
 
     // MARK: - From target to path (pure)
 
+    // ANCHOR: decoded-path
     /// The decoded, checked path of a target's path (`HTTPRequestHead.path`), e.g. `/photos/1.jpg`
     /// (rules 1 to 4).
     ///
@@ -82,6 +83,7 @@ struct PathResolver: Sendable {
         guard !segments.contains(where: { $0.hasPrefix(".") && $0 != "." }) else { throw .hiddenFile }
         return "/" + segments.joined(separator: "/")
     }
+    // ANCHOR_END: decoded-path
 
     /// The path of an origin-form or `http`/`https` absolute-form target, still percent-encoded.
     private static func pathOfTarget(_ target: Substring) throws(FileLookupError) -> Substring {
@@ -137,10 +139,12 @@ struct PathResolver: Sendable {
             }
         }
         defer { free(resolved) }
+        // ANCHOR: inside-root
         let canonical = String(cString: resolved)
         // Why: a symlink inside the root may point anywhere; only what lies under the root is served.
         let rootPrefix = root == "/" ? "/" : root + "/"
         guard canonical == root || canonical.hasPrefix(rootPrefix) else { throw .outsideRoot }
+        // ANCHOR_END: inside-root
         // Why open the resolved path, not the requested one: it has no symlinks left, so the file
         // opened is the file checked. A symlink swapped in between the two calls could still
         // redirect it, but that needs write access to the root, which this server trusts

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Try a step of the workshop: builds the package, starts the step's servers on free ports, sends
+# a few requests (printing each command and what it printed), stops the servers and prints their
+# access logs.
+#
+#   scripts/demo.sh          # the highest step that is built
+#   scripts/demo.sh step1    # the origin: headers, the three sample images, a 304
+#   scripts/demo.sh step2    # the origin (300 ms slow) behind the naive cache: MISS, then HIT
+#
+# SWIFT_BUILD_FLAGS adds arguments to `swift build`, e.g. SWIFT_BUILD_FLAGS='--scratch-path /tmp/b'.
+# To add a step: write a demo_stepN function below and add stepN and its executable to STEPS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Each step and the executable that marks it as built, in order.
+STEPS=(step1:Step1Origin step2:Step2NaiveCache)
+
+WORK=$(mktemp -d /tmp/demo.XXXXXX)
+PIDS=()
+NAMES=()
+
+# MARK: - Servers
+
+# start NAME ARGS... : starts executable NAME on a free port, sets URL from its `listening on` line.
+start() {
+    local name=$1; shift
+    "$BIN/$name" --port 0 "$@" >"$WORK/$name.out" 2>"$WORK/$name.log" &
+    PIDS+=($!)
+    NAMES+=("$name")
+    for _ in $(seq 100); do
+        URL=$(sed -n 's|^listening on \(http://[^ ]*\)$|\1|p' "$WORK/$name.out")
+        if [ -n "$URL" ]; then
+            echo "started $name${*:+ $*} --port 0: listening on $URL"
+            return 0
+        fi
+        kill -0 "${PIDS[-1]}" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "demo: $name did not start; it printed:" >&2
+    cat "$WORK/$name.out" "$WORK/$name.log" >&2
+    exit 1
+}
+
+# stop : SIGTERM to each server we started (by PID), then waits for its graceful shutdown.
+stop() {
+    local pid
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    PIDS=()
+}
+
+cleanup() {
+    stop
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# show COMMAND : prints the command as a shell would show it, then runs it (its output is
+# also kept in $WORK/last.out).
+show() {
+    echo
+    echo "\$ $1"
+    eval "$1" | tee "$WORK/last.out"
+}
+
+# MARK: - The steps
+
+demo_step1() {
+    start Step1Origin
+    local origin=$URL etag
+    show "curl -sI $origin/1.jpg"
+    etag=$(tr -d '\r' <"$WORK/last.out" | sed -n 's/^ETag: //p')
+    for image in 1.jpg 2.jpg 3.jpg; do
+        show "curl -s -o /dev/null -w '%{http_code} %{size_download} bytes\n' $origin/$image"
+    done
+    echo
+    echo "# the same GET, but the client already has the version with ETag $etag:"
+    show "curl -s -o /dev/null -w '%{http_code} %{size_download} bytes\n' -H 'If-None-Match: $etag' $origin/1.jpg"
+}
+
+demo_step2() {
+    start Step1Origin --delay 300
+    local origin=$URL
+    start Step2NaiveCache --upstream "$origin"
+    local proxy=$URL
+    echo
+    echo "# the origin waits 300 ms before every answer; the proxy remembers what it fetched:"
+    for _ in 1 2; do
+        if curl_has_header_variable; then
+            show "curl -s -o /dev/null -w '%{http_code} X-Proxy-Cache=%header{x-proxy-cache} %{time_total}s\n' $proxy/1.jpg"
+        else
+            show "curl -s -o /dev/null -D - -w '%{http_code} %{time_total}s\n' $proxy/1.jpg | grep -i -e '^x-proxy-cache:' -e '^[0-9]'"
+        fi
+    done
+}
+
+# Whether curl's -w knows %header{NAME} (curl 7.84 and later).
+curl_has_header_variable() {
+    local version
+    version=$(curl --version | awk 'NR == 1 { print $2 }')
+    [ "$(printf '%s\n' 7.84.0 "$version" | sort -V | head -n 1)" = 7.84.0 ]
+}
+
+# MARK: - Main
+
+BUILT=()
+step_names() { local entry; for entry in "${STEPS[@]}"; do echo "${entry%%:*}"; done; }
+
+case "${1:-}" in
+    "" ) ;;
+    -h|--help) echo "usage: scripts/demo.sh [$(step_names | paste -sd '|')]"; exit 0 ;;
+    *) step_names | grep -qx -- "$1" || { echo "usage: scripts/demo.sh [$(step_names | paste -sd '|')]" >&2; exit 2; } ;;
+esac
+
+command -v curl >/dev/null || { echo "demo: curl is not installed (apt-get install curl)" >&2; exit 1; }
+echo "==> swift build (debug)"
+swift build -q ${SWIFT_BUILD_FLAGS:-}
+BIN=$(swift build ${SWIFT_BUILD_FLAGS:-} --show-bin-path)
+for entry in "${STEPS[@]}"; do
+    if [ -x "$BIN/${entry#*:}" ]; then BUILT+=("${entry%%:*}"); fi
+done
+
+[ ${#BUILT[@]} -gt 0 ] || { echo "demo: the build made no step executable" >&2; exit 1; }
+STEP=${1:-${BUILT[-1]}}
+product=$(printf '%s\n' "${STEPS[@]}" | sed -n "s/^$STEP://p")
+if [ ! -x "$BIN/$product" ]; then
+    echo "$STEP is not built yet: there is no $product in $BIN"
+    exit 0
+fi
+
+echo "==> $STEP"
+"demo_$STEP"
+
+echo
+echo "==> stopping the servers (SIGTERM, graceful)"
+stop
+for name in "${NAMES[@]}"; do
+    echo
+    echo "==> access log of $name (standard error)"
+    cat "$WORK/$name.log"
+done
