@@ -28,6 +28,7 @@ public final class HTTPClient: Sendable {
 
     // MARK: - Sending a request
 
+    // ANCHOR: send
     /// Sends a request and reads the response head.
     ///
     /// The client frames the request itself: it adds `Host` (the upstream's `proxyHost`) unless
@@ -49,6 +50,7 @@ public final class HTTPClient: Sendable {
             }
         }
     }
+    // ANCHOR_END: send
 
     private func exchange(_ request: [UInt8], on socket: Socket, method: HTTPMethod) throws(HTTPClientError) -> HTTPClientResponse {
         do {
@@ -81,6 +83,7 @@ public final class HTTPClient: Sendable {
 
     // MARK: - The connection pool
 
+    // ANCHOR: pool
     /// An idle connection that still looks alive, or a new one.
     private func checkOut() throws(HTTPClientError) -> (Socket, isReused: Bool) {
         while let socket = idleConnections.withLock({ $0.popLast() }) {
@@ -101,4 +104,5 @@ public final class HTTPClient: Sendable {
             if idle.count < maxIdleConnections { idle.append(socket) }
         }
     }
+    // ANCHOR_END: pool
 }

@@ -11,10 +11,12 @@ public enum HTTPClientError: Error, Equatable, Sendable, CustomStringConvertible
     /// No response head (or no further body bytes) arrived within the response timeout.
     case timedOut
 
+    // ANCHOR: status
     /// The status a proxy answers with (RFC 9110 §15.6.3 and §15.6.5).
     public var status: HTTPStatus {
         self == .timedOut ? .gatewayTimeout : .badGateway
     }
+    // ANCHOR_END: status
 
     public var description: String {
         switch self {

@@ -29,6 +29,7 @@ public final class HTTPClientResponse: Sendable {
         if case .contentLength(let length) = framing { length } else { nil }
     }
 
+    // ANCHOR: read-body
     /// Hands the body to `sink` piece by piece while it arrives, without collecting it.
     ///
     /// - Throws: `HTTPClientError.truncatedBody` or `.timedOut` for upstream failures, or what
@@ -43,6 +44,7 @@ public final class HTTPClientResponse: Sendable {
             client.checkIn(reader.socket)
         }
     }
+    // ANCHOR_END: read-body
 
     /// The whole body, collected in memory.
     public func readWholeBody() throws -> [UInt8] {

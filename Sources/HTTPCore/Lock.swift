@@ -2,6 +2,7 @@
 import Glibc
 #endif
 
+// ANCHOR: lock
 /// A value protected by a `pthread_mutex_t`, for state that many connection threads touch on
 /// every request (a cache index, a connection pool).
 ///
@@ -34,3 +35,4 @@ public final class Lock<Value: Sendable>: @unchecked Sendable {
         return try body(&value)
     }
 }
+// ANCHOR_END: lock

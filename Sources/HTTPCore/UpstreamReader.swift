@@ -39,6 +39,7 @@ struct UpstreamReader: Sendable {
         switch framing {
         case .none:
             return
+        // ANCHOR: content-length-body
         case .contentLength(var remaining):
             while remaining > 0 {
                 if start == end, try readMore(deadline: .now + timeout) == 0 { throw HTTPClientError.truncatedBody }
@@ -47,6 +48,7 @@ struct UpstreamReader: Sendable {
                 start += piece
                 remaining -= piece
             }
+        // ANCHOR_END: content-length-body
         case .chunked:
             var decoder = ChunkedDecoder()
             var decoded: [UInt8] = []

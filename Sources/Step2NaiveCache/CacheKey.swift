@@ -1,5 +1,6 @@
 import HTTPCore
 
+// ANCHOR: cache-key
 /// The key a response is stored under: nginx's `$proxy_host$request_uri`, such as
 /// `127.0.0.1:8000/1.jpg?w=100`.
 ///
@@ -18,3 +19,4 @@ struct CacheKey: Hashable, Sendable, CustomStringConvertible {
 
     var description: String { rawValue }
 }
+// ANCHOR_END: cache-key

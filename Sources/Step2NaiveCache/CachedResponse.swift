@@ -1,5 +1,6 @@
 import HTTPCore
 
+// ANCHOR: cached-response
 /// A complete upstream response kept in memory: its status, its end-to-end header fields as
 /// received (hop-by-hop ones already removed) and its whole body, de-chunked.
 ///
@@ -30,3 +31,4 @@ struct CachedResponse: Sendable {
         HTTPResponse(status: status, headerFields: hitHeaderFields, body: .bytes(body))
     }
 }
+// ANCHOR_END: cached-response

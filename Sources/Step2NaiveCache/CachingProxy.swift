@@ -25,10 +25,12 @@ struct CachingProxy: HTTPHandler {
     /// The upstream as nginx's `$proxy_host` names it: the `Host` sent upstream and the start of every key.
     private let proxyHost: String
 
+    // ANCHOR: added-fields
     /// nginx's `add_header` (without `always`) adds its field only to responses with these
     /// statuses (ngx_http_headers_module), so a 404 or 503 passed through carries no
     /// X-Proxy-Cache at all; this proxy mirrors that exactly.
     private static let statusesWithAddedFields: Set<Int> = [200, 201, 204, 206, 301, 302, 303, 304, 307, 308]
+    // ANCHOR_END: added-fields
 
     /// A proxy for `upstream` that waits at most `upstreamTimeout` for each answer (and for each
     /// read of its body), storing into `cache`.
@@ -38,6 +40,7 @@ struct CachingProxy: HTTPHandler {
         proxyHost = upstream.proxyHost
     }
 
+    // ANCHOR: respond
     /// The answer to `request`: from the cache, or from the upstream.
     func respond(to request: HTTPRequest) -> HTTPResponse {
         switch request.method {
@@ -45,9 +48,11 @@ struct CachingProxy: HTTPHandler {
         default: forward(request)
         }
     }
+    // ANCHOR_END: respond
 
     // MARK: - GET and HEAD: through the cache
 
+    // ANCHOR: through-cache
     /// A HIT from memory, or a MISS relayed from the upstream and stored if it is a complete `200`.
     private func respondThroughCache(to request: HTTPRequest) -> HTTPResponse {
         let key = CacheKey(proxyHost: proxyHost, target: request.target)
@@ -68,9 +73,11 @@ struct CachingProxy: HTTPHandler {
         let isStorable = upstreamResponse.status.code == 200
         return relay(upstreamResponse, to: request, cacheStatus: "MISS", storingUnder: isStorable ? key : nil)
     }
+    // ANCHOR_END: through-cache
 
     // MARK: - Other methods: straight through
 
+    // ANCHOR: forward
     /// The upstream's answer to `request`, forwarded as it is; the cache is neither read nor changed.
     private func forward(_ request: HTTPRequest) -> HTTPResponse {
         do {
@@ -81,9 +88,11 @@ struct CachingProxy: HTTPHandler {
             return failure(error)
         }
     }
+    // ANCHOR_END: forward
 
     // MARK: - Forwarding the request
 
+    // ANCHOR: forwarded-fields
     /// The client's header fields as the upstream gets them: the end-to-end ones (`Cookie`
     /// included: it is not part of the key, and nginx forwards it too), with `Host` naming the
     /// upstream (nginx's default `proxy_set_header Host $proxy_host`).
@@ -93,6 +102,7 @@ struct CachingProxy: HTTPHandler {
         fields["Host"] = proxyHost
         return fields
     }
+    // ANCHOR_END: forwarded-fields
 
     // MARK: - Relaying the response
 
@@ -104,6 +114,7 @@ struct CachingProxy: HTTPHandler {
     /// first, so that it can be sent with `Content-Length` and a failure is still a 502.
     private func relay(_ upstreamResponse: HTTPClientResponse, to request: HTTPRequest,
                        cacheStatus: String?, storingUnder key: CacheKey?) -> HTTPResponse {
+        // ANCHOR: relay-fields
         let status = upstreamResponse.status
         // RFC 9110 §7.6.1: the upstream's hop-by-hop fields stop here too. Its Date, Server
         // and Content-Length go on, but the server replaces them, as nginx does.
@@ -112,7 +123,9 @@ struct CachingProxy: HTTPHandler {
         if let cacheStatus, Self.statusesWithAddedFields.contains(status.code) {
             headerFields.append(name: "X-Proxy-Cache", value: cacheStatus)
         }
+        // ANCHOR_END: relay-fields
 
+        // ANCHOR: relay-stream
         // A GET whose length is known: relay the body while it arrives. (Not a HEAD: the server
         // never asks a stream for a HEAD's body, so the upstream's GET body is read whole below.)
         if request.method != .head, let length = upstreamResponse.contentLength {
@@ -133,7 +146,9 @@ struct CachingProxy: HTTPHandler {
             }
             return HTTPResponse(status: status, headerFields: headerFields, body: body)
         }
+        // ANCHOR_END: relay-stream
 
+        // ANCHOR: relay-whole
         // No length known up front (chunked, or until the upstream closes), or a HEAD: read the
         // whole body first; a failure is then still an answer, and the length is known.
         let body: [UInt8]
@@ -148,10 +163,12 @@ struct CachingProxy: HTTPHandler {
             cache.store(CachedResponse(status: status, headerFields: endToEndFields, body: body), for: key)
         }
         return HTTPResponse(status: status, headerFields: headerFields, body: .bytes(body))
+        // ANCHOR_END: relay-whole
     }
 
     // MARK: - When the upstream fails
 
+    // ANCHOR: failure
     /// The answer when the upstream failed: `502 Bad Gateway`, or `504 Gateway Timeout` when it
     /// did not answer in time (RFC 9110 §15.6.3, §15.6.5), with one line saying what went wrong.
     private func failure(_ error: HTTPClientError) -> HTTPResponse {
@@ -167,4 +184,5 @@ struct CachingProxy: HTTPHandler {
         }
         return .text(error.status, reason)
     }
+    // ANCHOR_END: failure
 }

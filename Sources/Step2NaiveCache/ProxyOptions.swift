@@ -2,6 +2,7 @@ import HTTPCore
 
 /// Step 2's command line: where to listen, which upstream to forward to, and how long to wait for it.
 struct ProxyOptions: Equatable {
+    // ANCHOR: usage
     static let usage = """
         usage: Step2NaiveCache [--host ADDRESS] [--port PORT] [--upstream URL] [--upstream-timeout TIME]
 
@@ -15,6 +16,7 @@ struct ProxyOptions: Equatable {
                                    notation such as 500ms or 90s (default 60s)
           -h, --help               show this help
         """
+    // ANCHOR_END: usage
 
     var host = "127.0.0.1"
     var port = 8080

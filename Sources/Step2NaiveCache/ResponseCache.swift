@@ -1,5 +1,6 @@
 import HTTPCore
 
+// ANCHOR: response-cache
 /// The naive store: every response put in stays in memory, under its key, until the process ends.
 ///
 /// There is no size bound, no expiry and no admission rule, so memory grows with every
@@ -29,3 +30,4 @@ final class ResponseCache: Sendable {
         entries.withLock { $0.count }
     }
 }
+// ANCHOR_END: response-cache

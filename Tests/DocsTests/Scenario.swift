@@ -26,11 +26,23 @@ struct Scenario: Sendable {
         "step1": Scenario(servers: [
             Server(executable: "Step1Origin", shownPort: 8000),
         ]),
-        // Chapter 2 will add, for example:
-        // "step2": Scenario(servers: [
-        //     Server(executable: "Step1Origin", shownPort: 8000, arguments: ["--delay", "1s"]),
-        //     Server(executable: "Step2NaiveCache", shownPort: 8080,
-        //            arguments: ["--upstream", "http://127.0.0.1:8000"]),
-        // ]),
+        // Chapter 2: the naive cache on 8080 in front of the origin on 8000.
+        "step2": Scenario(servers: [
+            Server(executable: "Step1Origin", shownPort: 8000),
+            Server(executable: "Step2NaiveCache", shownPort: 8080,
+                   arguments: ["--upstream", "http://127.0.0.1:8000"]),
+        ]),
+        // Chapter 2: the same with an origin that takes 300 ms per answer, so a MISS shows what a HIT saves.
+        "step2-slow-origin": Scenario(servers: [
+            Server(executable: "Step1Origin", shownPort: 8000, arguments: ["--delay", "300"]),
+            Server(executable: "Step2NaiveCache", shownPort: 8080,
+                   arguments: ["--upstream", "http://127.0.0.1:8000"]),
+        ]),
+        // Chapter 2: a proxy that waits only 100 ms for that 300 ms origin, so a MISS is a 504.
+        "step2-upstream-timeout": Scenario(servers: [
+            Server(executable: "Step1Origin", shownPort: 8000, arguments: ["--delay", "300"]),
+            Server(executable: "Step2NaiveCache", shownPort: 8080,
+                   arguments: ["--upstream", "http://127.0.0.1:8000", "--upstream-timeout", "100ms"]),
+        ]),
     ]
 }
