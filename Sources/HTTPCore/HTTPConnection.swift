@@ -92,9 +92,9 @@ final class HTTPConnection {
         let request = HTTPRequest(head: head, body: body, remoteAddress: remoteAddress)
         let response = handler.respond(to: request)
         let keepAlive = head.shouldKeepAlive && !isShuttingDown()
-        let sent = send(response, to: head, keepAlive: keepAlive)
-        log(head: head, status: response.status, bodyBytes: sent ? bodyBytesSent(response, for: head) : 0, startTime: startTime)
-        return sent && keepAlive ? .keepAlive : .close
+        let delivery = send(response, to: head, keepAlive: keepAlive)
+        log(head: head, status: response.status, bodyBytes: delivery.contentBytes, startTime: startTime)
+        return delivery.isComplete && keepAlive ? .keepAlive : .close
     }
     // ANCHOR_END: serve-one-request
 
@@ -176,12 +176,21 @@ final class HTTPConnection {
 
     // MARK: - Writing the response
 
-    /// Writes `response`; `false` when the client could not take all of it.
-    private func send(_ response: HTTPResponse, to head: HTTPRequestHead, keepAlive: Bool) -> Bool {
+    /// How much of a response went out.
+    private struct Delivery {
+        /// Whether the whole response was written.
+        var isComplete: Bool
+        /// The content bytes written (nginx's `$body_bytes_sent`), also when it broke off.
+        var contentBytes: Int64
+    }
+
+    /// Writes `response` and reports how much of it the client took.
+    private func send(_ response: HTTPResponse, to head: HTTPRequestHead, keepAlive: Bool) -> Delivery {
         let headBytes = ResponseHead.serialize(response, serverName: configuration.serverName, date: dateHeader.current(),
                                                keepAlive: keepAlive, requestVersion: head.version)
         // RFC 9110 §9.3.2 and §6.4.1: HEAD, 1xx, 204 and 304 responses end with the head.
         let sendsContent = head.method != .head && response.status.allowsContent
+        var contentBytes: Int64 = 0
         do {
             try headBytes.withUnsafeBytes { headBuffer in
                 switch sendsContent ? response.body : .empty {
@@ -189,23 +198,26 @@ final class HTTPConnection {
                     try socket.write(headBuffer)
                 case .bytes(let bytes):
                     try bytes.withUnsafeBytes { try socket.write(headBuffer, $0) }
+                    contentBytes = Int64(bytes.count)
                 case let .file(file, offset, count):
                     try socket.writeHead(headBuffer, moreFollows: count > 0)
                     try socket.sendFile(file.descriptor, offset: offset, count: count)
+                    contentBytes = count
                 case let .stream(count, producer):
                     try socket.write(headBuffer)
-                    try stream(count: count, from: producer)
+                    try stream(count: count, from: producer, written: &contentBytes)
                 }
             }
-            return true
+            return Delivery(isComplete: true, contentBytes: contentBytes)
         } catch {
-            return false
+            return Delivery(isComplete: false, contentBytes: contentBytes)
         }
     }
 
-    /// Relays a streamed body; throws unless the producer delivers exactly `count` bytes.
-    private func stream(count: Int64, from producer: (_ write: (ArraySlice<UInt8>) throws -> Void) throws -> Void) throws {
-        var written: Int64 = 0
+    /// Relays a streamed body, counting into `written`; throws unless the producer delivers
+    /// exactly `count` bytes.
+    private func stream(count: Int64, from producer: (_ write: (ArraySlice<UInt8>) throws -> Void) throws -> Void,
+                        written: inout Int64) throws {
         try producer { piece in
             guard written + Int64(piece.count) <= count else { throw SocketError.connectionClosed }
             try piece.withUnsafeBytes { try socket.write($0) }
@@ -221,8 +233,8 @@ final class HTTPConnection {
         if error == .headTimeout, start == end { return .close }
         let response = HTTPResponse.text(error.status, error.reason)
         let placeholder = HTTPRequestHead(method: .get, target: "-", version: .http1_1, headerFields: [:])
-        let sent = send(response, to: placeholder, keepAlive: false)
-        log(head: nil, status: response.status, bodyBytes: sent ? response.body.count : 0, startTime: startTime)
+        let delivery = send(response, to: placeholder, keepAlive: false)
+        log(head: nil, status: response.status, bodyBytes: delivery.contentBytes, startTime: startTime)
         return .lingeringClose
     }
 
@@ -244,10 +256,6 @@ final class HTTPConnection {
     }
 
     // MARK: - Logging
-
-    private func bodyBytesSent(_ response: HTTPResponse, for head: HTTPRequestHead) -> Int64 {
-        head.method != .head && response.status.allowsContent ? response.body.count : 0
-    }
 
     private func log(head: HTTPRequestHead?, status: HTTPStatus, bodyBytes: Int64, startTime: ContinuousClock.Instant) {
         let requestLine = head.map { "\($0.method) \($0.target) \($0.version)" } ?? "-"

@@ -87,15 +87,9 @@ struct PathResolver: Sendable {
 
     /// The path of an origin-form or `http`/`https` absolute-form target, still percent-encoded.
     private static func pathOfTarget(_ target: Substring) throws(FileLookupError) -> Substring {
-        // RFC 9112 §3.2.1: origin-form, the form clients send to an origin server.
-        if target.hasPrefix("/") { return target }
-        // RFC 9112 §3.2.2: a server must accept absolute-form; its scheme is case-insensitive
-        // (RFC 3986 §3.1) and the authority ends at the first "/".
-        for scheme in ["http://", "https://"] where target.prefix(scheme.count).equalsIgnoringASCIICase(scheme) {
-            let afterScheme = target.dropFirst(scheme.count)
-            return afterScheme.firstIndex(of: "/").map { afterScheme[$0...] } ?? "/"
-        }
-        throw .malformedTarget
+        // RFC 9112 §3.2.2: a server must accept absolute-form too; HTTPCore turns it into origin-form.
+        guard let originForm = HTTPRequestHead.originForm(of: target) else { throw .malformedTarget }
+        return originForm[...]
     }
 
     /// The bytes of `encoded` with every `%XX` replaced by the octet it stands for (RFC 3986 §2.1).

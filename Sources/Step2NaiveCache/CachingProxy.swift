@@ -55,7 +55,7 @@ struct CachingProxy: HTTPHandler {
     // ANCHOR: through-cache
     /// A HIT from memory, or a MISS relayed from the upstream and stored if it is a complete `200`.
     private func respondThroughCache(to request: HTTPRequest) -> HTTPResponse {
-        let key = CacheKey(proxyHost: proxyHost, target: request.target)
+        let key = CacheKey(proxyHost: proxyHost, target: upstreamTarget(of: request))
         // Why so little here: this is the path the benchmark measures. One lookup under the
         // lock, and a response whose fields and body are shared with the entry, not copied.
         if let cached = cache.cachedResponse(for: key) {
@@ -64,7 +64,7 @@ struct CachingProxy: HTTPHandler {
         let upstreamResponse: HTTPClientResponse
         do {
             // Why GET for HEAD: like nginx, so that the entry gets the body a later GET needs.
-            upstreamResponse = try client.send(method: .get, target: request.target,
+            upstreamResponse = try client.send(method: .get, target: upstreamTarget(of: request),
                                                headerFields: forwardedFields(of: request), body: request.body)
         } catch {
             return failure(error)
@@ -81,7 +81,7 @@ struct CachingProxy: HTTPHandler {
     /// The upstream's answer to `request`, forwarded as it is; the cache is neither read nor changed.
     private func forward(_ request: HTTPRequest) -> HTTPResponse {
         do {
-            let upstreamResponse = try client.send(method: request.method, target: request.target,
+            let upstreamResponse = try client.send(method: request.method, target: upstreamTarget(of: request),
                                                    headerFields: forwardedFields(of: request), body: request.body)
             return relay(upstreamResponse, to: request, cacheStatus: nil, storingUnder: nil)
         } catch {
@@ -91,6 +91,13 @@ struct CachingProxy: HTTPHandler {
     // ANCHOR_END: forward
 
     // MARK: - Forwarding the request
+
+    /// The target as the upstream gets it and the key holds it (nginx's `$request_uri`): the
+    /// client's raw target, except that absolute-form (`GET http://host/1.jpg`, as sent to a
+    /// forward proxy) becomes origin-form (`/1.jpg`), as RFC 9112 §3.2.1 requires toward an origin.
+    private func upstreamTarget(of request: HTTPRequest) -> String {
+        request.head.originFormTarget ?? request.target
+    }
 
     // ANCHOR: forwarded-fields
     /// The client's header fields as the upstream gets them: the end-to-end ones (`Cookie`

@@ -264,6 +264,27 @@ struct HTTPServerTests {
         #expect(String(decoding: data, as: UTF8.self) == "GET /via-urlsession?q=1 body=0\n")
     }
 
+    @Test("A streamed body that breaks off closes the connection and logs the bytes that went out")
+    func brokenStream() throws {
+        struct UpstreamVanished: Error {}
+        let entries = Mutex<[AccessLog.Entry]>([])
+        let log = AccessLog { entry in entries.withLock { $0.append(entry) } }
+        let handler = ClosureHandler { _ in
+            HTTPResponse(status: .ok, body: .stream(count: 10) { write in
+                try write(Array("abcd".utf8)[...])
+                throw UpstreamVanished()
+            })
+        }
+        let server = try TestServer(handler: handler, configuration: ServerConfiguration(accessLog: log))
+        let client = try RawClient(port: server.port)
+        try client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        // The head promised 10 bytes; 4 came, then the close: the client can tell it is incomplete.
+        #expect(throws: SocketError.connectionClosed) { try client.readResponse() }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while entries.withLock({ $0.isEmpty }), ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(entries.withLock { $0.first?.bodyBytes } == 4)
+    }
+
     @Test("Each request leaves one access-log line with address, request, status, bytes and time")
     func accessLog() throws {
         let entries = Mutex<[AccessLog.Entry]>([])
@@ -289,5 +310,26 @@ struct HTTPServerTests {
         let line = AccessLog.standardError.format(try #require(logged.first))
         #expect(line.hasPrefix("127.0.0.1 - - ["))
         #expect(line.contains("] \"GET /logged HTTP/1.1\" 200 19 \"-\" \"test-agent\" "))
+    }
+}
+
+@Suite("Request targets")
+struct RequestTargetTests {
+    @Test("The origin-form of a target is what a proxy forwards (RFC 9112 §3.2)", arguments: [
+        ("/1.jpg?w=100", "/1.jpg?w=100"),
+        ("//1.jpg", "//1.jpg"),
+        ("http://example.com/1.jpg?w=100", "/1.jpg?w=100"),
+        ("HTTPS://example.com:8443/a/b", "/a/b"),
+        ("http://example.com", "/"),
+        ("http://example.com?q=1", "/?q=1"),
+    ])
+    func originForm(target: String, originForm: String) {
+        let head = HTTPRequestHead(method: .get, target: target, version: .http1_1, headerFields: ["Host": "x"])
+        #expect(head.originFormTarget == originForm)
+    }
+
+    @Test("The asterisk and authority forms have no origin-form", arguments: ["*", "example.com:443", "ftp://x/y"])
+    func noOriginForm(target: String) {
+        #expect(HTTPRequestHead.originForm(of: target[...]) == nil)
     }
 }

@@ -90,6 +90,19 @@ struct NaiveCacheTests {
         #expect(fixture.proxy.cache.cachedResponse(for: key) != nil)
     }
 
+    @Test("An absolute-form target is keyed and forwarded in origin-form, as nginx's $request_uri")
+    func absoluteFormTarget() throws {
+        let origin = try ProxyFixture.makeImageOrigin()
+        let fixture = try ProxyFixture(upstream: origin.upstream)
+        #expect(try fixture.request(.get, "/1.jpg").headerFields["X-Proxy-Cache"] == "MISS")
+        let absolute = try fixture.request(.get, "http://example.test/1.jpg")
+        #expect(absolute.headerFields["X-Proxy-Cache"] == "HIT")
+        #expect(absolute.body == ProxyFixture.image)
+        #expect(try fixture.request(.get, "HTTP://Example.Test:8080/1.jpg").headerFields["X-Proxy-Cache"] == "HIT")
+        #expect(try fixture.request(.get, "http://example.test/2.jpg").status == 404)
+        #expect(origin.requests.map(\.target) == ["/1.jpg", "/2.jpg"])
+    }
+
     @Test("The key's host part is nginx's $proxy_host: host:port, or only the host for port 80", arguments: [
         ("http://127.0.0.1:8000", "127.0.0.1:8000/1.jpg"),
         ("http://origin.test", "origin.test/1.jpg"),
