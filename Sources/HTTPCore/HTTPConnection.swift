@@ -19,10 +19,9 @@ final class HTTPConnection {
     private let handler: any HTTPHandler
     private let isShuttingDown: @Sendable () -> Bool
 
-    /// Received bytes not yet consumed live in `buffer[start..<end]`.
-    private var buffer: [UInt8]
-    private var start = 0
-    private var end = 0
+    /// Received bytes not yet consumed: a pipelined request waits here for its turn.
+    // 16 KiB holds any ordinary head in one read; it grows only for large heads.
+    private var received = ReceiveBuffer(capacity: 16 * 1024)
     private var dateHeader = DateHeader()
 
     init(socket: Socket, remoteAddress: String, configuration: ServerConfiguration,
@@ -32,8 +31,6 @@ final class HTTPConnection {
         self.configuration = configuration
         self.handler = handler
         self.isShuttingDown = isShuttingDown
-        // 16 KiB holds any ordinary head in one read; it grows only for large heads.
-        self.buffer = [UInt8](repeating: 0, count: 16 * 1024)
     }
 
     // MARK: - The connection loop
@@ -60,7 +57,7 @@ final class HTTPConnection {
     /// Waits for the first byte of the next request, in short slices so an idle connection
     /// notices a graceful shutdown quickly; `false` when the connection should close instead.
     private func waitForNextRequest(limit: Duration) -> Bool {
-        if start < end { return true }  // a pipelined request is already here
+        if !received.isEmpty { return true }  // a pipelined request is already here
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
             if isShuttingDown() { return false }
@@ -103,8 +100,8 @@ final class HTTPConnection {
     /// Reads until a complete head is buffered, then parses it and consumes its bytes.
     private func readHead(deadline: ContinuousClock.Instant) throws -> (HTTPRequestHead, HTTPBodyFraming) {
         while true {
-            if let parsed = try HTTPRequestParser.parseHead(buffer[start..<end], limits: configuration.limits) {
-                start += parsed.headLength
+            if let parsed = try HTTPRequestParser.parseHead(received.unconsumed, limits: configuration.limits) {
+                received.consume(parsed.headLength)
                 return (parsed.head, parsed.framing)
             }
             let count: Int
@@ -117,22 +114,9 @@ final class HTTPConnection {
         }
     }
 
-    /// Reads more bytes into the buffer after `end`, compacting or growing it first if full.
+    /// Reads more bytes into the buffer.
     private func readMore(deadline: ContinuousClock.Instant) throws -> Int {
-        if end == buffer.count {
-            if start > 0 {
-                buffer.replaceSubrange(0..<(end - start), with: buffer[start..<end])
-                end -= start
-                start = 0
-            } else {
-                buffer.append(contentsOf: repeatElement(0, count: buffer.count))
-            }
-        }
-        let count = try buffer.withUnsafeMutableBytes { bytes in
-            try socket.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[end...]), deadline: deadline)
-        }
-        end += count
-        return count
+        try received.read(from: socket, deadline: deadline)
     }
 
     // MARK: - Reading the content
@@ -143,20 +127,20 @@ final class HTTPConnection {
         case .none, .untilClose:
             return []
         case .contentLength(let length):
-            try sendContinueIfExpected(head, bodyAlreadyHere: end > start)
-            while end - start < length {
+            try sendContinueIfExpected(head, bodyAlreadyHere: !received.isEmpty)
+            while received.count < length {
                 guard try readMore(deadline: .now + configuration.ioTimeout) > 0 else {
                     throw SocketError.connectionClosed
                 }
             }
-            defer { start += length }
-            return Array(buffer[start..<(start + length)])
+            defer { received.consume(length) }
+            return Array(received.unconsumed.prefix(length))
         case .chunked:
-            try sendContinueIfExpected(head, bodyAlreadyHere: end > start)
+            try sendContinueIfExpected(head, bodyAlreadyHere: !received.isEmpty)
             var decoder = ChunkedDecoder(maxContentLength: configuration.limits.maxContentLength)
             var body: [UInt8] = []
             while true {
-                start += try decoder.decode(buffer[start..<end], into: &body)
+                received.consume(try decoder.decode(received.unconsumed, into: &body))
                 if decoder.isComplete { return body }
                 guard try readMore(deadline: .now + configuration.ioTimeout) > 0 else {
                     throw SocketError.connectionClosed
@@ -230,7 +214,7 @@ final class HTTPConnection {
     /// Answers a request that could not be read with its status and reason, then closes.
     private func answer(_ error: HTTPParseError, startTime: ContinuousClock.Instant) -> Outcome {
         // A connection that never sent a byte of this request gets no 408: it just closes.
-        if error == .headTimeout, start == end { return .close }
+        if error == .headTimeout, received.isEmpty { return .close }
         let response = HTTPResponse.text(error.status, error.reason)
         let placeholder = HTTPRequestHead(method: .get, target: "-", version: .http1_1, headerFields: [:])
         let delivery = send(response, to: placeholder, keepAlive: false)
@@ -246,12 +230,10 @@ final class HTTPConnection {
         socket.shutdownWrite()
         let deadline = ContinuousClock.now + .seconds(2)
         var drained = 0
-        start = 0
-        end = 0
+        received.removeAll()
         while drained < 1 << 20, let count = try? readMore(deadline: deadline), count > 0 {
             drained += count
-            start = 0
-            end = 0
+            received.removeAll()
         }
     }
 

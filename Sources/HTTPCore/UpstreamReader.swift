@@ -2,10 +2,7 @@
 struct UpstreamReader: Sendable {
     let socket: Socket
     let timeout: Duration
-    /// Received bytes not yet consumed live in `buffer[start..<end]`.
-    private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-    private var start = 0
-    private var end = 0
+    private var received = ReceiveBuffer(capacity: 64 * 1024)
 
     init(socket: Socket, timeout: Duration) {
         self.socket = socket
@@ -13,15 +10,15 @@ struct UpstreamReader: Sendable {
     }
 
     /// Whether bytes beyond what has been consumed were received.
-    var hasUnconsumedBytes: Bool { start < end }
+    var hasUnconsumedBytes: Bool { !received.isEmpty }
 
     /// Reads and parses the next response head.
     mutating func readHead(requestMethod: HTTPMethod) throws(HTTPClientError) -> (head: HTTPResponseHead, framing: HTTPBodyFraming) {
         let deadline = ContinuousClock.now + timeout
         while true {
             do {
-                if let parsed = try HTTPResponseParser.parseHead(buffer[start..<end], requestMethod: requestMethod) {
-                    start += parsed.headLength
+                if let parsed = try HTTPResponseParser.parseHead(received.unconsumed, requestMethod: requestMethod) {
+                    received.consume(parsed.headLength)
                     return (parsed.head, parsed.framing)
                 }
             } catch {
@@ -42,11 +39,11 @@ struct UpstreamReader: Sendable {
         // ANCHOR: content-length-body
         case .contentLength(var remaining):
             while remaining > 0 {
-                if start == end, try readMore(deadline: .now + timeout) == 0 { throw HTTPClientError.truncatedBody }
-                let piece = min(remaining, end - start)
-                try sink(buffer[start..<(start + piece)])
-                start += piece
-                remaining -= piece
+                if received.isEmpty, try readMore(deadline: .now + timeout) == 0 { throw HTTPClientError.truncatedBody }
+                let piece = received.unconsumed.prefix(remaining)
+                try sink(piece)
+                received.consume(piece.count)
+                remaining -= piece.count
             }
         // ANCHOR_END: content-length-body
         case .chunked:
@@ -54,7 +51,7 @@ struct UpstreamReader: Sendable {
             var decoded: [UInt8] = []
             while true {
                 do {
-                    start += try decoder.decode(buffer[start..<end], into: &decoded)
+                    received.consume(try decoder.decode(received.unconsumed, into: &decoded))
                 } catch {
                     throw HTTPClientError.invalidResponse(error)
                 }
@@ -67,35 +64,19 @@ struct UpstreamReader: Sendable {
             }
         case .untilClose:
             while true {
-                if start < end {
-                    try sink(buffer[start..<end])
-                    start = end
+                if !received.isEmpty {
+                    try sink(received.unconsumed)
+                    received.removeAll()
                 }
                 if try readMore(deadline: .now + timeout) == 0 { return }
             }
         }
     }
 
-    /// Reads more bytes, reusing the buffer from its start once everything was consumed.
+    /// Reads more bytes into the buffer, mapping socket failures to what they mean for a response.
     private mutating func readMore(deadline: ContinuousClock.Instant) throws(HTTPClientError) -> Int {
-        if start == end {
-            start = 0
-            end = 0
-        } else if end == buffer.count {
-            if start > 0 {
-                buffer.replaceSubrange(0..<(end - start), with: buffer[start..<end])
-                end -= start
-                start = 0
-            } else {
-                buffer.append(contentsOf: repeatElement(0, count: buffer.count))
-            }
-        }
         do {
-            let count = try buffer.withUnsafeMutableBytes { bytes in
-                try socket.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[end...]), deadline: deadline)
-            }
-            end += count
-            return count
+            return try received.read(from: socket, deadline: deadline)
         } catch SocketError.timedOut {
             throw .timedOut
         } catch {
