@@ -134,8 +134,9 @@ struct CachingProxy: HTTPHandler {
 
         // ANCHOR: relay-stream
         // A GET whose length is known: relay the body while it arrives. (Not a HEAD: the server
-        // never asks a stream for a HEAD's body, so the upstream's GET body is read whole below.)
-        if request.method != .head, let length = upstreamResponse.contentLength {
+        // never asks a stream for a HEAD's body, so the upstream's GET body is read whole below.
+        // Nor an empty body: there is no last piece to store it before.)
+        if request.method != .head, let length = upstreamResponse.contentLength, length > 0 {
             let body = HTTPResponseBody.stream(count: Int64(length)) { [cache] write in
                 // Why no reserveCapacity(length): the length is the upstream's word, and a bogus
                 // one would allocate that much before a single byte arrived.
@@ -143,12 +144,16 @@ struct CachingProxy: HTTPHandler {
                 // If the upstream stops short this throws, and the server closes the client's
                 // connection (RFC 9112 §8: the only way to say "incomplete" after the head).
                 try upstreamResponse.readBody { piece in
+                    if let key {
+                        received.append(contentsOf: piece)
+                        // Stored once the last byte has arrived, so a truncated body is never
+                        // stored; and before that byte goes out, so a client that has the whole
+                        // response finds it stored when it asks again at once.
+                        if received.count == length {
+                            cache.store(CachedResponse(status: status, headerFields: endToEndFields, body: received), for: key)
+                        }
+                    }
                     try write(piece)
-                    if key != nil { received.append(contentsOf: piece) }
-                }
-                // Stored only now, after the last byte: a truncated body is never stored.
-                if let key {
-                    cache.store(CachedResponse(status: status, headerFields: endToEndFields, body: received), for: key)
                 }
             }
             return HTTPResponse(status: status, headerFields: headerFields, body: body)
