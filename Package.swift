@@ -19,12 +19,17 @@ let package = Package(
         // MARK: - Chapter 2: a naive cache
         .executableTarget(name: "Step2NaiveCache", dependencies: ["HTTPCore"]),
 
+        // MARK: - Chapter 3: min-uses admission, freshness and a size bound
+        .executableTarget(name: "Step3MinUses", dependencies: ["HTTPCore"]),
+
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["HTTPCore"], path: "Tests/TestSupport"),
         .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore", "TestSupport"]),
         .testTarget(name: "Step1OriginTests", dependencies: ["Step1Origin", "HTTPCore", "TestSupport"]),
         .testTarget(name: "DocsTests", dependencies: ["HTTPCore", "TestSupport"]),
         .testTarget(name: "Step2NaiveCacheTests", dependencies: ["Step2NaiveCache", "HTTPCore", "TestSupport"]),
+        .testTarget(name: "Step3MinUsesTests", dependencies: ["Step3MinUses", "HTTPCore", "TestSupport"]),
+        .testTarget(name: "Step3ConformanceTests", dependencies: ["Step3MinUses", "HTTPCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

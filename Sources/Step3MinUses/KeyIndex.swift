@@ -1,0 +1,210 @@
+/// Every key the cache remembers, like nginx's `keys_zone`: one node per key with its use count,
+/// its last use and its stored entry, if any, in least-recently-used order.
+///
+/// Its contract, which mirrors nginx's `proxy_cache_path` with `keys_zone`, `inactive` and
+/// `max_size`:
+/// - `use(_:at:)` counts one GET or HEAD of a key, moves the key to the recently used end and
+///   says whether to answer from the entry; only a counted key can have an entry stored.
+/// - A node not used for longer than `inactive` is forgotten, use count and entry together.
+/// - At most `maxKeys` nodes: a new key makes room by forgetting the least recently used one.
+/// - At most `maxSize` bytes of entries: a store makes room by forgetting least recently used
+///   nodes; an entry larger than `maxSize` is never stored.
+///
+/// Every operation is O(1), amortised over the nodes it forgets: nodes live in an array and link
+/// to each other by index, so moving one to the recently used end rewrites a few integers and
+/// allocates nothing. Not safe to share between threads: `ResponseCache` keeps it under a lock.
+struct KeyIndex: Sendable {
+    /// The bytes of keys zone one key takes: nginx's node (`ngx_http_file_cache_node_t`) is 128
+    /// bytes on a 64-bit machine, which is why its documentation says one megabyte holds "about
+    /// 8 thousand keys" (1 MiB / 128 = 8,192).
+    static let bytesPerKey = 128
+
+    // ANCHOR: node
+    /// One key: nginx's `ngx_http_file_cache_node_t`, with the entry itself where nginx has a file.
+    private struct Node: Sendable {
+        var key: CacheKey
+        /// GET and HEAD requests for the key since the node was made, hits included.
+        var uses: Int
+        var lastUse: ContinuousClock.Instant
+        var entry: CachedResponse?
+        /// The slots of the nodes used just before and just after this one; `nil` at the ends.
+        var older: Int?
+        var newer: Int?
+    }
+    // ANCHOR_END: node
+
+    /// The uses, counting the current one, from which a response may be stored.
+    let minUses: Int
+    /// The most bytes of entries kept.
+    let maxSize: Int
+    /// The most keys remembered.
+    let maxKeys: Int
+    /// How long a key is remembered after its last use.
+    let inactive: Duration
+
+    /// The nodes, in no particular order; a removed node's slot is reused by the next new key.
+    private var nodes: [Node] = []
+    private var vacantSlots: [Int] = []
+    private var slotsByKey: [CacheKey: Int] = [:]
+    /// The ends of the list, least and most recently used.
+    private var oldest: Int?
+    private var newest: Int?
+    /// The sum of the stored entries' sizes.
+    private(set) var storedBytes = 0
+    /// The number of stored entries.
+    private(set) var entryCount = 0
+
+    /// An empty index whose zone of `keysZoneSize` bytes holds `keysZoneSize / bytesPerKey` keys.
+    init(minUses: Int, maxSize: Int, keysZoneSize: Int, inactive: Duration) {
+        precondition(minUses >= 1 && maxSize >= 0 && keysZoneSize >= Self.bytesPerKey && inactive > .zero)
+        self.minUses = minUses
+        self.maxSize = maxSize
+        self.maxKeys = keysZoneSize / Self.bytesPerKey
+        self.inactive = inactive
+    }
+
+    // MARK: - Counting uses
+
+    // ANCHOR: use
+    /// Counts a GET or HEAD of `key` at `now` and says how to answer it.
+    ///
+    /// `now` never goes backwards between calls; the list is then ordered by last use, which is
+    /// what lets forgetting inactive keys look only at the oldest end.
+    mutating func use(_ key: CacheKey, at now: ContinuousClock.Instant) -> CacheLookup {
+        forgetInactiveNodes(at: now)
+        let slot: Int
+        if let existing = slotsByKey[key] {
+            slot = existing
+            nodes[slot].uses += 1
+            nodes[slot].lastUse = now
+            moveToNewest(slot)
+        } else {
+            slot = insert(Node(key: key, uses: 1, lastUse: now))
+        }
+        guard let entry = nodes[slot].entry else {
+            return .miss(isAdmitted: nodes[slot].uses >= minUses)
+        }
+        return entry.isFresh(at: now) ? .hit(entry) : .expired
+    }
+    // ANCHOR_END: use
+
+    // ANCHOR: store
+    /// Stores `entry` for `key`, replacing its old entry, then forgets least recently used nodes
+    /// until the entries fit in `maxSize` again.
+    ///
+    /// Nothing is stored when `entry` alone is larger than `maxSize`, or when `key` was forgotten
+    /// while its response was on the way (nginx pins the node meanwhile; here the key's next
+    /// request simply counts from one again). The node keeps its place in the list: it moved to
+    /// the recently used end when its request was counted, as in nginx.
+    mutating func store(_ entry: CachedResponse, for key: CacheKey) {
+        guard entry.size <= maxSize, let slot = slotsByKey[key] else { return }
+        if let old = nodes[slot].entry {
+            storedBytes -= old.size
+        } else {
+            entryCount += 1
+        }
+        nodes[slot].entry = entry
+        storedBytes += entry.size
+        // As nginx's cache manager does when the cache is over max_size, whole nodes go, with or
+        // without an entry: each was used less recently than every node kept, so its use count
+        // is the least worth keeping too, and dropping it is O(1).
+        while storedBytes > maxSize, let oldest {
+            remove(oldest)
+        }
+    }
+    // ANCHOR_END: store
+
+    // ANCHOR: forget-inactive
+    /// Forgets every node not used for longer than `inactive` before `now`, from the oldest end.
+    ///
+    /// Called on every use, so the work is amortised O(1): each node is forgotten once. Like
+    /// nginx's cache manager, it drops use counts and entries alike, fresh or not.
+    private mutating func forgetInactiveNodes(at now: ContinuousClock.Instant) {
+        while let oldest, nodes[oldest].lastUse + inactive < now {
+            remove(oldest)
+        }
+    }
+    // ANCHOR_END: forget-inactive
+
+    // MARK: - Looking without counting (for tests and diagnostics)
+
+    /// The number of keys remembered.
+    var keyCount: Int { slotsByKey.count }
+
+    /// How many uses `key` has had since it was last forgotten; 0 for a key not remembered.
+    func uses(of key: CacheKey) -> Int {
+        slotsByKey[key].map { nodes[$0].uses } ?? 0
+    }
+
+    /// The entry stored for `key`, fresh or not, without counting a use.
+    func entry(for key: CacheKey) -> CachedResponse? {
+        slotsByKey[key].flatMap { nodes[$0].entry }
+    }
+
+    /// The keys from the least to the most recently used: O(n), for tests only.
+    var keysFromOldest: [CacheKey] {
+        var keys: [CacheKey] = []
+        var slot = oldest
+        while let current = slot {
+            keys.append(nodes[current].key)
+            slot = nodes[current].newer
+        }
+        return keys
+    }
+
+    // MARK: - The list
+
+    // ANCHOR: list
+    /// Adds `node` at the recently used end and returns its slot, first forgetting the least
+    /// recently used node if the zone is full (as nginx does when `keys_zone` has no room left).
+    private mutating func insert(_ node: Node) -> Int {
+        if slotsByKey.count >= maxKeys, let oldest {
+            remove(oldest)
+        }
+        let slot: Int
+        if let vacant = vacantSlots.popLast() {
+            nodes[vacant] = node
+            slot = vacant
+        } else {
+            nodes.append(node)
+            slot = nodes.count - 1
+        }
+        slotsByKey[node.key] = slot
+        linkAsNewest(slot)
+        return slot
+    }
+
+    /// Forgets the node in `slot`: its key, its use count and its entry.
+    private mutating func remove(_ slot: Int) {
+        unlink(slot)
+        slotsByKey[nodes[slot].key] = nil
+        if let entry = nodes[slot].entry {
+            storedBytes -= entry.size
+            entryCount -= 1
+        }
+        // Why now: the body's memory is released at once, not when the slot is reused. The
+        // vacant slot keeps its key string until then; nothing refers to it.
+        nodes[slot].entry = nil
+        vacantSlots.append(slot)
+    }
+
+    private mutating func moveToNewest(_ slot: Int) {
+        guard slot != newest else { return }
+        unlink(slot)
+        linkAsNewest(slot)
+    }
+
+    private mutating func unlink(_ slot: Int) {
+        let (older, newer) = (nodes[slot].older, nodes[slot].newer)
+        if let older { nodes[older].newer = newer } else { oldest = newer }
+        if let newer { nodes[newer].older = older } else { newest = older }
+    }
+
+    private mutating func linkAsNewest(_ slot: Int) {
+        nodes[slot].older = newest
+        nodes[slot].newer = nil
+        if let newest { nodes[newest].newer = slot } else { oldest = slot }
+        newest = slot
+    }
+    // ANCHOR_END: list
+}

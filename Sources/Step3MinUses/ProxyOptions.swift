@@ -1,0 +1,102 @@
+import HTTPCore
+
+/// Step 3's command line: where to listen, which upstream to forward to, how long to wait for it,
+/// and the cache's rules: admission, freshness and memory bounds, in nginx's notation.
+struct ProxyOptions: Equatable {
+    // ANCHOR: usage
+    static let usage = """
+        usage: Step3MinUses [--host ADDRESS] [--port PORT] [--upstream URL] [--upstream-timeout TIME]
+                            [--min-uses N] [--valid TIME] [--max-size SIZE] [--inactive TIME]
+                            [--keys-zone SIZE] [--no-store-set-cookie]
+
+        A caching proxy that stores a response in memory once its URL has been asked for
+        --min-uses times, keeps it fresh for --valid, and stays within --max-size.
+
+          --host ADDRESS           address to listen on (default 127.0.0.1)
+          --port PORT              port to listen on, 0 for any free port (default 8080)
+          --upstream URL           the origin to forward to, http://HOST[:PORT]
+                                   (default http://127.0.0.1:8000)
+          --upstream-timeout TIME  how long to wait for the upstream's answer, in nginx
+                                   notation such as 500ms or 90s (default 60s)
+          --min-uses N             store a response on the Nth request for its URL
+                                   (default 2; nginx's proxy_cache_min_uses)
+          --valid TIME             how long a stored 200 stays fresh, unless the origin's
+                                   Cache-Control or Expires says otherwise
+                                   (default 60m; nginx's proxy_cache_valid 200)
+          --max-size SIZE          the most bytes of responses kept in memory, such as 512k
+                                   or 64m; the least recently used go first (default 64m)
+          --inactive TIME          forget a URL, its count and its response, after this long
+                                   without a request (default 10m; nginx's inactive)
+          --keys-zone SIZE         memory for counting URLs, 128 bytes per URL: 10m counts
+                                   81,920 URLs (default 10m; nginx's keys_zone size)
+          --no-store-set-cookie    never store a response that sets a cookie (nginx's
+                                   default; without this flag, cookies are stored and replayed
+                                   on every HIT, as with proxy_ignore_headers Set-Cookie)
+          -h, --help               show this help
+        """
+    // ANCHOR_END: usage
+
+    var host = "127.0.0.1"
+    var port = 8080
+    var upstream = UpstreamAddress(host: "127.0.0.1", port: 8000)
+    var upstreamTimeout = Duration.seconds(60)
+    var minUses = 2
+    var validity = Duration.seconds(60 * 60)
+    var maxSize = 64 << 20
+    var inactive = Duration.seconds(10 * 60)
+    var keysZoneSize = 10 << 20
+    var storesSetCookie = true
+
+    /// The defaults, as `usage` states them.
+    init() {}
+
+    /// Reads the options from `arguments`, leaving anything unknown for `finish()` to reject.
+    init(arguments: inout CommandLineArguments) throws(UsageError) {
+        host = try arguments.value(of: "--host") ?? host
+        port = try arguments.value(of: "--port", as: .port) ?? port
+        upstream = try arguments.value(of: "--upstream", as: .upstreamURL) ?? upstream
+        upstreamTimeout = try arguments.value(of: "--upstream-timeout", as: .nginxTime) ?? upstreamTimeout
+        minUses = try arguments.value(of: "--min-uses", as: .positiveInteger) ?? minUses
+        validity = try arguments.value(of: "--valid", as: .positiveNginxTime) ?? validity
+        maxSize = try arguments.value(of: "--max-size", as: .nginxSize) ?? maxSize
+        inactive = try arguments.value(of: "--inactive", as: .positiveNginxTime) ?? inactive
+        keysZoneSize = try arguments.value(of: "--keys-zone", as: .keysZoneSize) ?? keysZoneSize
+        storesSetCookie = try !arguments.flag("--no-store-set-cookie")
+    }
+
+    /// The cache these options describe.
+    func makeCache() -> ResponseCache {
+        ResponseCache(minUses: minUses, maxSize: maxSize, keysZoneSize: keysZoneSize, inactive: inactive)
+    }
+
+    /// The storage rules these options describe.
+    var policy: StoragePolicy {
+        StoragePolicy(validity: validity, storesSetCookie: storesSetCookie)
+    }
+}
+
+extension CommandLineArguments.ValueFormat where Value == UpstreamAddress {
+    /// An upstream as nginx's `proxy_pass` takes it: `http://HOST[:PORT]`, no path.
+    fileprivate static var upstreamURL: Self {
+        Self(expected: "an upstream URL such as http://127.0.0.1:8000") { UpstreamAddress(url: $0) }
+    }
+}
+
+extension CommandLineArguments.ValueFormat where Value == Duration {
+    /// A time in nginx notation that is not zero: a response fresh for no time, or a key
+    /// remembered for no time, would make the cache store nothing.
+    fileprivate static var positiveNginxTime: Self {
+        Self(expected: "a time above zero such as 500ms, 90s, 10m or 1h") { text in
+            Duration(nginxTime: text).flatMap { $0 > .zero ? $0 : nil }
+        }
+    }
+}
+
+extension CommandLineArguments.ValueFormat where Value == Int {
+    /// A keys zone size in nginx notation with room for at least one key.
+    fileprivate static var keysZoneSize: Self {
+        Self(expected: "a size of at least \(KeyIndex.bytesPerKey) (one key) such as 1m or 10m") { text in
+            Int(nginxSize: text).flatMap { $0 >= KeyIndex.bytesPerKey ? $0 : nil }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import HTTPCore
+import Testing
+import TestSupport
+@testable import Step3MinUses
+
+@Suite("Step3MinUses answers as nginx does with the workshop's configuration, side by side",
+       .enabled(if: NginxServer.isInstalled, "nginx is not installed: apt-get install nginx-light"),
+       .timeLimit(.minutes(3)))
+struct ConformanceTests {
+    @Test("Same statuses, X-Proxy-Cache, Content-Type, Content-Length, bodies, cookies and origin requests",
+          arguments: ConformanceSequence.all)
+    func sameAnswers(sequence: ConformanceSequence) throws {
+        let (nginx, step3) = try SideBySide.run(sequence)
+        // A Bool, so that a failure shows the table below rather than two transcripts on one line.
+        let isIdentical = nginx == step3
+        #expect(isIdentical, "\(SideBySide.table(sequence, nginx: nginx, step3: step3))")
+    }
+}
+
+@Suite("nginx is available where CI runs", .timeLimit(.minutes(1)))
+struct NginxAvailabilityTests {
+    @Test("nginx is installed where CI runs, so the conformance suite is never skipped there",
+          .enabled(if: ProcessInfo.processInfo.environment["CI"] != nil))
+    func nginxIsInstalledInCI() {
+        #expect(NginxServer.isInstalled, "CI must install nginx (apt-get install nginx-light), or the conformance suite is skipped")
+    }
+}
+
+extension ConformanceTests {
+    @Test("Where step 3 differs from nginx on purpose, both answers are as documented", arguments: DeliberateDifference.all)
+    func deliberateDifference(difference: DeliberateDifference) throws {
+        let (nginx, step3) = try SideBySide.run(difference.sequence)
+        let table = SideBySide.table(difference.sequence, nginx: nginx, step3: step3)
+        #expect(nginx.summary == difference.nginx, "nginx changed: \(table)")
+        #expect(step3.summary == difference.step3, "\(difference.reason)\n\(table)")
+    }
+}

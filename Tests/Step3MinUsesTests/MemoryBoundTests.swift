@@ -1,0 +1,97 @@
+import Foundation
+import HTTPCore
+import Testing
+import TestSupport
+@testable import Step3MinUses
+
+@Suite("Memory stays bounded: --max-size, --inactive and --keys-zone", .timeLimit(.minutes(1)))
+struct MemoryBoundTests {
+    /// An origin answering `/a` … `/e` with 10,000 bytes each: with their header fields, three
+    /// such entries fit in 35,000 bytes and four do not.
+    private static func makeOrigin() throws -> CountingOrigin {
+        let routes = ["/a", "/b", "/c", "/d", "/e"].map { target in
+            (target, HTTPResponse(status: .ok, headerFields: ["Content-Type": "image/jpeg"],
+                                  body: .bytes([UInt8](repeating: UInt8(ascii: "x"), count: 10_000))))
+        }
+        return try CountingOrigin(routes: Dictionary(uniqueKeysWithValues: routes))
+    }
+
+    @Test("Over --max-size, the least recently used entry goes: a HIT keeps an entry, the untouched one is evicted")
+    func leastRecentlyUsedIsEvicted() throws {
+        let origin = try Self.makeOrigin()
+        let fixture = try ProxyFixture(upstream: origin.upstream) {
+            $0.minUses = 1
+            $0.maxSize = 35_000
+        }
+        for target in ["/a", "/b", "/c"] {
+            #expect(try fixture.request(.get, target).headerFields["X-Proxy-Cache"] == "MISS")
+        }
+        #expect(fixture.proxy.cache.count == 3)
+        // /a is now the most recently used, so storing /d evicts /b, not /a.
+        #expect(try fixture.request(.get, "/a").headerFields["X-Proxy-Cache"] == "HIT")
+        #expect(try fixture.request(.get, "/d").headerFields["X-Proxy-Cache"] == "MISS")
+        #expect(fixture.proxy.cache.count == 3)
+        #expect(fixture.proxy.cache.storedBytes <= 35_000)
+        #expect(try fixture.request(.get, "/a").headerFields["X-Proxy-Cache"] == "HIT")
+        #expect(try fixture.request(.get, "/d").headerFields["X-Proxy-Cache"] == "HIT")
+        // /b comes back from the origin, and evicts /c, by now the least recently used.
+        #expect(try fixture.request(.get, "/b").headerFields["X-Proxy-Cache"] == "MISS")
+        #expect(try fixture.request(.get, "/c").headerFields["X-Proxy-Cache"] == "MISS")
+        #expect(["/a", "/b", "/c", "/d"].map { origin.count(of: $0) } == [1, 2, 2, 1])
+    }
+
+    @Test("A response larger than --max-size is never stored, by GET or by HEAD")
+    func tooLargeIsNeverStored() throws {
+        let origin = try ProxyFixture.makeImageOrigin()
+        let fixture = try ProxyFixture(upstream: origin.upstream) {
+            $0.minUses = 1
+            $0.maxSize = ProxyFixture.image.count - 1
+        }
+        #expect(try fixture.cacheStatuses(of: "/1.jpg", count: 3) == ["MISS", "MISS", "MISS"])
+        #expect(try fixture.cacheStatuses(of: "/1.jpg", .head, count: 2) == ["MISS", "MISS"])
+        #expect(origin.count(of: "/1.jpg") == 5)
+        #expect(fixture.proxy.cache.count == 0)
+        #expect(fixture.proxy.cache.storedBytes == 0)
+    }
+
+    @Test("A use count is forgotten after --inactive: GET, wait, GET is not stored; a third GET is")
+    func useCountsAreForgotten() throws {
+        let origin = try ProxyFixture.makeImageOrigin()
+        let fixture = try ProxyFixture(upstream: origin.upstream) { $0.inactive = .seconds(1) }
+        let key = fixture.key("/1.jpg", upstream: origin.upstream)
+        #expect(try fixture.request(.get, "/1.jpg").headerFields["X-Proxy-Cache"] == "MISS")
+        Thread.sleep(forTimeInterval: 1.8)
+        #expect(try fixture.request(.get, "/1.jpg").headerFields["X-Proxy-Cache"] == "MISS")
+        #expect(fixture.proxy.cache.uses(of: key) == 1)
+        #expect(fixture.proxy.cache.count == 0)
+        #expect(try fixture.cacheStatuses(of: "/1.jpg", count: 2) == ["MISS", "HIT"])
+        #expect(origin.count(of: "/1.jpg") == 3)
+    }
+
+    @Test("A stored entry is forgotten with its key after --inactive, fresh or not, as nginx forgets it")
+    func entriesAreForgotten() throws {
+        let origin = try ProxyFixture.makeImageOrigin()
+        let fixture = try ProxyFixture(upstream: origin.upstream) { $0.inactive = .seconds(1) }
+        #expect(try fixture.cacheStatuses(of: "/1.jpg", count: 3) == ["MISS", "MISS", "HIT"])
+        Thread.sleep(forTimeInterval: 1.8)
+        // Any request sweeps: this one is for another key.
+        _ = try fixture.request(.get, "/other.jpg")
+        #expect(fixture.proxy.cache.count == 0)
+        #expect(fixture.proxy.cache.keyCount == 1)
+        #expect(try fixture.cacheStatuses(of: "/1.jpg", count: 3) == ["MISS", "MISS", "HIT"])
+    }
+
+    @Test("--keys-zone caps the keys counted: a flood of distinct URLs forgets the least recently used counts")
+    func keysZoneCapsTheKeys() throws {
+        let origin = try CountingOrigin { request in .text(.ok, request.target) }
+        let fixture = try ProxyFixture(upstream: origin.upstream) { $0.keysZoneSize = 3 * KeyIndex.bytesPerKey }
+        #expect(try fixture.request(.get, "/1.jpg").headerFields["X-Proxy-Cache"] == "MISS")
+        for n in 1...20 {
+            _ = try fixture.request(.get, "/flood?\(n)")
+        }
+        #expect(fixture.proxy.cache.keyCount == 3)
+        #expect(fixture.proxy.cache.keysFromOldest.map(\.rawValue) == [18, 19, 20].map { "127.0.0.1:\(origin.port)/flood?\($0)" })
+        // /1.jpg's first use was forgotten: two more uses are needed before it is stored.
+        #expect(try fixture.cacheStatuses(of: "/1.jpg", count: 3) == ["MISS", "MISS", "HIT"])
+    }
+}
