@@ -6,6 +6,7 @@
 #   scripts/demo.sh          # the highest step that is built
 #   scripts/demo.sh step1    # the origin: headers, the three sample images, a 304
 #   scripts/demo.sh step2    # the origin (300 ms slow) behind the naive cache: MISS, then HIT
+#   scripts/demo.sh step3    # the same behind the min-uses cache: MISS, MISS, then HIT
 #
 # SWIFT_BUILD_FLAGS adds arguments to `swift build`, e.g. SWIFT_BUILD_FLAGS='--scratch-path /tmp/b'.
 # To add a step: write a demo_stepN function below and add stepN and its executable to STEPS.
@@ -13,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Each step and the executable that marks it as built, in order.
-STEPS=(step1:Step1Origin step2:Step2NaiveCache)
+STEPS=(step1:Step1Origin step2:Step2NaiveCache step3:Step3MinUses)
 
 WORK=$(mktemp -d /tmp/demo.XXXXXX)
 PIDS=()
@@ -89,13 +90,27 @@ demo_step2() {
     local proxy=$URL
     echo
     echo "# the origin waits 300 ms before every answer; the proxy remembers what it fetched:"
-    for _ in 1 2; do
-        if curl_has_header_variable; then
-            show "curl -s -o /dev/null -w '%{http_code} X-Proxy-Cache=%header{x-proxy-cache} %{time_total}s\n' $proxy/1.jpg"
-        else
-            show "curl -s -o /dev/null -D - -w '%{http_code} %{time_total}s\n' $proxy/1.jpg | grep -i -e '^x-proxy-cache:' -e '^[0-9]'"
-        fi
-    done
+    for _ in 1 2; do show_cache_status "$proxy/1.jpg"; done
+}
+
+demo_step3() {
+    start Step1Origin --delay 300
+    local origin=$URL
+    start Step3MinUses --upstream "$origin"
+    local proxy=$URL
+    echo
+    echo "# the origin waits 300 ms before every answer; the proxy stores /1.jpg only on its"
+    echo "# second request (--min-uses 2, like nginx's proxy_cache_min_uses 2), so the third is a HIT:"
+    for _ in 1 2 3; do show_cache_status "$proxy/1.jpg"; done
+}
+
+# show_cache_status URL : one GET of URL, showing its status, X-Proxy-Cache and time.
+show_cache_status() {
+    if curl_has_header_variable; then
+        show "curl -s -o /dev/null -w '%{http_code} X-Proxy-Cache=%header{x-proxy-cache} %{time_total}s\n' $1"
+    else
+        show "curl -s -o /dev/null -D - -w '%{http_code} %{time_total}s\n' $1 | grep -i -e '^x-proxy-cache:' -e '^[0-9]'"
+    fi
 }
 
 # Whether curl's -w knows %header{NAME} (curl 7.84 and later).

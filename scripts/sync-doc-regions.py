@@ -56,7 +56,7 @@ def sync(chapter: pathlib.Path) -> bool:
 
 
 if __name__ == "__main__":
-    chapters = [pathlib.Path(p) for p in sys.argv[1:]] or sorted((ROOT / "docs").glob("*.md"))
+    chapters = [pathlib.Path(p).resolve() for p in sys.argv[1:]] or sorted((ROOT / "docs").glob("*.md"))
     for chapter in chapters:
         if sync(chapter):
             print(f"updated {chapter.relative_to(ROOT)}")

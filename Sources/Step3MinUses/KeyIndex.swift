@@ -188,6 +188,7 @@ struct KeyIndex: Sendable {
         vacantSlots.append(slot)
     }
 
+    // ANCHOR: move-to-newest
     private mutating func moveToNewest(_ slot: Int) {
         guard slot != newest else { return }
         unlink(slot)
@@ -206,5 +207,6 @@ struct KeyIndex: Sendable {
         if let newest { nodes[newest].newer = slot } else { oldest = slot }
         newest = slot
     }
+    // ANCHOR_END: move-to-newest
     // ANCHOR_END: list
 }

@@ -82,6 +82,7 @@ extension CommandLineArguments.ValueFormat where Value == UpstreamAddress {
     }
 }
 
+// ANCHOR: positive-time
 extension CommandLineArguments.ValueFormat where Value == Duration {
     /// A time in nginx notation that is not zero: a response fresh for no time, or a key
     /// remembered for no time, would make the cache store nothing.
@@ -91,6 +92,7 @@ extension CommandLineArguments.ValueFormat where Value == Duration {
         }
     }
 }
+// ANCHOR_END: positive-time
 
 extension CommandLineArguments.ValueFormat where Value == Int {
     /// A keys zone size in nginx notation with room for at least one key.

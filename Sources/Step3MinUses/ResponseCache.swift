@@ -21,6 +21,7 @@ final class ResponseCache: Sendable {
         index = Lock(KeyIndex(minUses: minUses, maxSize: maxSize, keysZoneSize: keysZoneSize, inactive: inactive))
     }
 
+    // ANCHOR: look-up
     /// Counts a GET or HEAD of `key` as a use and says how to answer it: the one lock a request takes.
     func lookUp(_ key: CacheKey) -> CacheLookup {
         // The clock is read under the lock, so the index sees instants in order (see `use`).
@@ -32,6 +33,7 @@ final class ResponseCache: Sendable {
     func store(_ response: CachedResponse, for key: CacheKey) {
         index.withLock { $0.store(response, for: key) }
     }
+    // ANCHOR_END: look-up
 }
 // ANCHOR_END: response-cache
 

@@ -44,5 +44,37 @@ struct Scenario: Sendable {
             Server(executable: "Step2NaiveCache", shownPort: 8080,
                    arguments: ["--upstream", "http://127.0.0.1:8000", "--upstream-timeout", "100ms"]),
         ]),
+        // Chapter 3: the min-uses cache on 8080 in front of the origin on 8000, with the defaults.
+        "step3": Scenario(servers: [
+            Server(executable: "Step1Origin", shownPort: 8000),
+            Server(executable: "Step3MinUses", shownPort: 8080,
+                   arguments: ["--upstream", "http://127.0.0.1:8000"]),
+        ]),
+        // Chapter 3: the same with an origin that takes 300 ms per answer, so MISS and HIT differ in time.
+        "step3-slow-origin": Scenario(servers: [
+            Server(executable: "Step1Origin", shownPort: 8000, arguments: ["--delay", "300"]),
+            Server(executable: "Step3MinUses", shownPort: 8080,
+                   arguments: ["--upstream", "http://127.0.0.1:8000"]),
+        ]),
+        // Chapter 3: entries fresh for 2 s only, so a transcript can show EXPIRED after `sleep 2`.
+        "step3-valid-2s": Scenario(servers: [
+            Server(executable: "Step1Origin", shownPort: 8000),
+            Server(executable: "Step3MinUses", shownPort: 8080,
+                   arguments: ["--upstream", "http://127.0.0.1:8000", "--valid", "2s"]),
+        ]),
+        // Chapter 3, limits: an origin serving /tmp, so that a command can change a file there
+        // (never the sample images), and entries fresh for 3 s.
+        "step3-changing-origin": Scenario(servers: [
+            Server(executable: "Step1Origin", shownPort: 8000, arguments: ["--root", "/tmp"]),
+            Server(executable: "Step3MinUses", shownPort: 8080,
+                   arguments: ["--upstream", "http://127.0.0.1:8000", "--valid", "3s"]),
+        ]),
+        // Chapter 3, limits: an origin that takes a whole second, so 20 simultaneous cold requests
+        // all arrive before the first answer, even on a busy machine.
+        "step3-slower-origin": Scenario(servers: [
+            Server(executable: "Step1Origin", shownPort: 8000, arguments: ["--delay", "1000"]),
+            Server(executable: "Step3MinUses", shownPort: 8080,
+                   arguments: ["--upstream", "http://127.0.0.1:8000"]),
+        ]),
     ]
 }

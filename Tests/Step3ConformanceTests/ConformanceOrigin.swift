@@ -29,6 +29,8 @@ enum ConformanceOrigin {
             "/vary.jpg": image(image1, ["Vary": "Accept-Encoding"]),
             "/vary-star.jpg": image(image1, ["Vary": "*"]),
             "/etag.jpg": image(image1, ["ETag": "\"v1\""]),
+            // As Step1Origin sends it: nginx then serves byte ranges of the stored response itself.
+            "/ranges.jpg": image(image1, ["Accept-Ranges": "bytes"]),
             "/missing-max-age.jpg": .text(.notFound, "not here, for ten minutes", headerFields: ["Cache-Control": "max-age=600"]),
             "/old.jpg": HTTPResponse(status: .movedPermanently, headerFields: ["Location": "/1.jpg"]),
         ]
