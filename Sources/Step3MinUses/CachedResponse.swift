@@ -27,7 +27,7 @@ struct CachedResponse: Sendable {
         self.body = body
         self.validUntil = validUntil
         // "Name: value\r\n" per line: close enough to what the entry holds, and simple to check.
-        size = body.count + headerFields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
+        size = Self.size(bodyCount: body.count, headerFields: headerFields)
         var hitHeaderFields = headerFields
         if CachingProxy.statusesWithAddedFields.contains(status.code) {
             hitHeaderFields.append(name: "X-Proxy-Cache", value: "HIT")
@@ -47,3 +47,11 @@ struct CachedResponse: Sendable {
     }
 }
 // ANCHOR_END: cached-response
+
+extension CachedResponse {
+    /// What an entry with `bodyCount` bytes of body and `headerFields` counts against
+    /// `--max-size`, so a response can be judged before its body is collected.
+    static func size(bodyCount: Int, headerFields: HTTPFields) -> Int {
+        bodyCount + headerFields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
+    }
+}

@@ -98,7 +98,9 @@ struct CachingProxy: HTTPHandler {
         let lifetime = isAdmitted ? policy.freshnessLifetime(of: upstreamResponse.status,
                                                              headerFields: upstreamResponse.headerFields) : nil
         // A body announced larger than the whole cache would not be stored: it is not collected.
-        let isTooLarge = upstreamResponse.contentLength.map { $0 > cache.maxSize } ?? false
+        let isTooLarge = upstreamResponse.contentLength.map {
+            CachedResponse.size(bodyCount: $0, headerFields: upstreamResponse.headerFields.removingHopByHopFields()) > cache.maxSize
+        } ?? false
         let destination = isTooLarge ? nil : lifetime.map { (key: key, validUntil: receivedAt + $0) }
         return relay(upstreamResponse, to: request, cacheStatus: cacheStatus, storingUnder: destination)
     }
