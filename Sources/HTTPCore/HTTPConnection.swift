@@ -110,7 +110,11 @@ final class HTTPConnection {
             } catch SocketError.timedOut {
                 throw HTTPParseError.headTimeout
             }
-            if count == 0 { throw SocketError.connectionClosed }
+            if count == 0 {
+                // Part of a head and then the end: say why nothing more happens (the client may
+                // still be reading). Nothing at all: the client just closed an idle connection.
+                throw received.isEmpty ? SocketError.connectionClosed : HTTPParseError.incompleteRequest
+            }
         }
     }
 
@@ -130,7 +134,7 @@ final class HTTPConnection {
             try sendContinueIfExpected(head, bodyAlreadyHere: !received.isEmpty)
             while received.count < length {
                 guard try readMore(deadline: .now + configuration.ioTimeout) > 0 else {
-                    throw SocketError.connectionClosed
+                    throw HTTPParseError.incompleteRequest
                 }
             }
             defer { received.consume(length) }
@@ -143,7 +147,7 @@ final class HTTPConnection {
                 received.consume(try decoder.decode(received.unconsumed, into: &body))
                 if decoder.isComplete { return body }
                 guard try readMore(deadline: .now + configuration.ioTimeout) > 0 else {
-                    throw SocketError.connectionClosed
+                    throw HTTPParseError.incompleteRequest
                 }
             }
         }

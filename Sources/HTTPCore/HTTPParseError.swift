@@ -35,6 +35,8 @@ public enum HTTPParseError: Error, Equatable, Sendable {
     case invalidCharacter
     /// The head was not complete before the deadline.
     case headTimeout
+    /// The client ended its side of the connection in the middle of a request.
+    case incompleteRequest
 
     /// The status that answers this error.
     public var status: HTTPStatus {
@@ -48,7 +50,7 @@ public enum HTTPParseError: Error, Equatable, Sendable {
         case .malformedRequestLine, .malformedHeaderField, .whitespaceBeforeColon,
              .obsoleteLineFolding, .missingOrDuplicateHost, .invalidContentLength,
              .contentLengthWithTransferEncoding, .invalidTransferEncoding,
-             .malformedChunkedBody, .invalidCharacter:
+             .malformedChunkedBody, .invalidCharacter, .incompleteRequest:
             .badRequest
         }
     }
@@ -72,6 +74,7 @@ public enum HTTPParseError: Error, Equatable, Sendable {
         case .contentTooLarge: "request content too large"
         case .invalidCharacter: "invalid character in request head"
         case .headTimeout: "request head not received in time"
+        case .incompleteRequest: "request ended before it was complete"
         }
     }
 }

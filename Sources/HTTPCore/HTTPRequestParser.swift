@@ -37,6 +37,8 @@ public enum HTTPRequestParser {
         var requestLine: HTTPHeadScanner.Line
         while true {
             let contentLimit = scanner.index(lineStart, offsetBy: limits.maxRequestLineLength)
+            // First, so that the earliest bad byte decides the error, as with every other check.
+            try rejectImpossibleMethod(from: lineStart, scanner)
             guard let line = try scanner.line(from: lineStart, contentLimit: contentLimit, tooLong: .requestLineTooLong)
             else { return nil }
             if !line.content.isEmpty {
@@ -60,6 +62,21 @@ public enum HTTPRequestParser {
     }
 
     // MARK: - Request line
+
+    /// Throws as soon as a request line cannot start with a method: a byte before the first
+    /// space that is not a token character, even before the line has ended. Garbage (a TLS handshake, random bytes)
+    /// is answered at once, as nginx does, instead of waiting for a line end that may never come.
+    ///
+    /// CR, LF and NUL are left to the line scanner, so that a prefix of the input throws exactly
+    /// what the whole input would.
+    private static func rejectImpossibleMethod(from start: Int, _ scanner: HTTPHeadScanner) throws(HTTPParseError) {
+        for index in start..<scanner.bytes.count {
+            let byte = scanner.bytes[index]
+            if byte == ASCII.space || byte == ASCII.carriageReturn || byte == ASCII.lineFeed || byte == 0 { return }
+            // RFC 9110 §9.1: the method is a token.
+            guard ASCII.isTokenCharacter(byte) else { throw .malformedRequestLine }
+        }
+    }
 
     /// Splits a request line, `method SP request-target SP HTTP-version` (RFC 9112 §3), with
     /// exactly one space between the parts.

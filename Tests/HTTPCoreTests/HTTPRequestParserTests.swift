@@ -134,6 +134,8 @@ struct HTTPRequestParserTests {
         Rejected("No version", "GET /\r\nHost: a\r\n\r\n", .malformedRequestLine),
         Rejected("A leading space", " GET / HTTP/1.1\r\nHost: a\r\n\r\n", .malformedRequestLine),
         Rejected("A method that is not a token", "GE(T / HTTP/1.1\r\nHost: a\r\n\r\n", .malformedRequestLine),
+        // Refused at its first byte, with no line end in sight (the server answers at once).
+        Rejected("A TLS handshake sent to a plain HTTP port", "\u{16}\u{3}\u{1}\u{2}\u{0}\u{1}\u{0}\u{1}\u{FC}\u{3}\u{3}", .malformedRequestLine),
         Rejected("A space inside the target", "GET /a b HTTP/1.1\r\nHost: a\r\n\r\n", .malformedRequestLine),
         Rejected("A control character in the target", "GET /a\u{1}b HTTP/1.1\r\nHost: a\r\n\r\n", .malformedRequestLine),
         Rejected("DEL in the target", "GET /a\u{7F} HTTP/1.1\r\nHost: a\r\n\r\n", .malformedRequestLine),

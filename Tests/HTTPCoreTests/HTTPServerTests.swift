@@ -176,6 +176,44 @@ struct HTTPServerTests {
         #expect(client.isClosedByServer(), "\(name)")
     }
 
+    @Test("Garbage with no line end, such as a TLS handshake, is answered with 400 at once")
+    func garbageWithoutLineEnd() throws {
+        var configuration = ServerConfiguration(accessLog: .disabled)
+        configuration.headTimeout = .seconds(30)  // the answer must not wait for this
+        let server = try TestServer(handler: echo, configuration: configuration)
+        let client = try RawClient(port: server.port, timeout: .seconds(5))
+        try client.send([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xFC, 0x03, 0x03])
+        let response = try client.readResponse()
+        #expect(response.status == 400)
+        #expect(response.bodyText == "malformed request line\n")
+    }
+
+    @Test("A client that ends its side in the middle of a request is told so with 400", arguments: [
+        "GET /partial HTTP/1.1\r\nHost: t\r\nX-Unfinished: ",
+        "POST /short HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc",
+        "POST /chunks HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel",
+    ])
+    func incompleteRequest(request: String) throws {
+        let server = try TestServer(handler: echo)
+        let client = try RawClient(port: server.port)
+        try client.send(request)
+        client.socket.shutdownWrite()
+        let response = try client.readResponse()
+        #expect(response.status == 400)
+        #expect(response.bodyText == "request ended before it was complete\n")
+        #expect(client.isClosedByServer())
+    }
+
+    @Test("A client that closes an idle kept-alive connection gets no stray answer")
+    func cleanCloseAfterRequest() throws {
+        let server = try TestServer(handler: echo)
+        let client = try RawClient(port: server.port)
+        try client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        _ = try client.readResponse()
+        client.socket.shutdownWrite()
+        #expect(try client.readUntilClose().isEmpty)
+    }
+
     // MARK: - Deadlines
 
     @Test("A client trickling its head one byte every half second is cut off with 408")
