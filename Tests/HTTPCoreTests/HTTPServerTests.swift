@@ -108,6 +108,30 @@ struct HTTPServerTests {
         #expect(try client.readUntilClose().isEmpty)
     }
 
+    @Test("A body larger than the socket's buffers arrives intact to a slow reader, across partial writes")
+    func largeBodyPartialWrites() throws {
+        // A blocking send returns early only when SO_SNDTIMEO expires after some progress: a
+        // short write timeout and a client that reads slowly make that happen many times.
+        var configuration = ServerConfiguration(accessLog: .disabled)
+        configuration.ioTimeout = .milliseconds(200)
+        // 16 MiB with a pattern that a dropped or repeated piece would break.
+        let body = (0..<(16 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 13) }
+        let server = try TestServer(handler: ClosureHandler { _ in HTTPResponse(status: .ok, body: .bytes(body)) },
+                                    configuration: configuration)
+        let client = try RawClient(port: server.port)
+        try client.send("GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = try chunk.withUnsafeMutableBytes { try client.socket.read(into: $0, deadline: .now + .seconds(10)) }
+            if count == 0 { break }
+            received += chunk[..<count]
+            Thread.sleep(forTimeInterval: 0.002)
+        }
+        let headEnd = try #require(received.firstRange(of: Array("\r\n\r\n".utf8)))
+        #expect(received[headEnd.upperBound...].elementsEqual(body))
+    }
+
     // MARK: - Request content
 
     @Test("A chunked request body is decoded and the next request stays in sync")
