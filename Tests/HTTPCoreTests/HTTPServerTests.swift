@@ -375,7 +375,7 @@ struct HTTPServerTests {
     }
 }
 
-@Suite("Request targets")
+@Suite("Request targets", .timeLimit(.minutes(1)))
 struct RequestTargetTests {
     @Test("The origin-form of a target is what a proxy forwards (RFC 9112 §3.2)", arguments: [
         ("/1.jpg?w=100", "/1.jpg?w=100"),
