@@ -297,6 +297,30 @@ struct HTTPServerTests {
         }
     }
 
+    @Test("Beyond the connection cap a client waits; a client that never reads is cut off by the write timeout")
+    func capAndWriteTimeout() throws {
+        var configuration = ServerConfiguration(accessLog: .disabled)
+        configuration.maxConnections = 1
+        configuration.ioTimeout = .milliseconds(500)
+        let large = [UInt8](repeating: 7, count: 32 << 20)
+        let server = try TestServer(handler: ClosureHandler { request in
+            request.target == "/large" ? HTTPResponse(status: .ok, body: .bytes(large)) : .text(.ok, "small")
+        }, configuration: configuration)
+
+        // The only slot: a client that asks for 32 MiB and never reads, so the server's send blocks.
+        let stuck = try RawClient(port: server.port)
+        try stuck.send("GET /large HTTP/1.1\r\nHost: t\r\n\r\n")
+        Thread.sleep(forTimeInterval: 0.2)
+
+        // The kernel accepts this connection into the backlog, but no thread serves it yet.
+        let waiting = try RawClient(port: server.port, timeout: .seconds(10))
+        try waiting.send("GET /small HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(try waiting.socket.waitForInput(until: .now + .milliseconds(300)) == false)
+
+        // Once the write timeout gives up on the stuck client, its slot serves the waiting one.
+        #expect(try waiting.readResponse().bodyText == "small\n")
+    }
+
     @Test("Shutdown finishes the response in flight, then refuses new connections")
     func gracefulShutdown() throws {
         let slow = ClosureHandler { _ in
