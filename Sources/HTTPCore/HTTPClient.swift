@@ -53,14 +53,19 @@ public final class HTTPClient: Sendable {
     // ANCHOR_END: send
 
     private func exchange(_ request: [UInt8], on socket: Socket, method: HTTPMethod) throws(HTTPClientError) -> HTTPClientResponse {
+        // The response timeout bounds the time to the final head, however many interim 1xx
+        // responses come first: a `100 Continue` every second must not keep a client waiting forever.
+        let deadline = ContinuousClock.now + responseTimeout
         do {
-            try request.withUnsafeBytes { try socket.write($0) }
+            try request.withUnsafeBytes { try socket.write($0, timeout: responseTimeout) }
+        } catch SocketError.timedOut {
+            throw .timedOut
         } catch {
             throw .connectionClosed
         }
         var reader = UpstreamReader(socket: socket, timeout: responseTimeout)
         while true {
-            let parsed = try reader.readHead(requestMethod: method)
+            let parsed = try reader.readHead(requestMethod: method, deadline: deadline)
             // RFC 9110 §15.2: skip interim 1xx responses; the final one follows.
             if (100..<200).contains(parsed.head.status.code) { continue }
             return HTTPClientResponse(head: parsed.head, framing: parsed.framing, reader: reader, client: self)
@@ -87,8 +92,10 @@ public final class HTTPClient: Sendable {
     /// An idle connection that still looks alive, or a new one.
     private func checkOut() throws(HTTPClientError) -> (Socket, isReused: Bool) {
         while let socket = idleConnections.withLock({ $0.popLast() }) {
-            // An idle connection must have nothing to read: data or end-of-file there means the
-            // upstream closed it (or misbehaved) while it sat in the pool.
+            // An idle connection must have nothing to read: bytes there are a stray answer to no
+            // request (they would be taken for the next request's answer), and end-of-file means
+            // the upstream closed it while it sat in the pool. Either way it is dropped, as nginx
+            // drops an idle upstream connection on which anything arrives.
             if (try? socket.waitForInput(until: .now)) == false { return (socket, true) }
         }
         do {

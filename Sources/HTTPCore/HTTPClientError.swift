@@ -1,4 +1,9 @@
-/// Why an upstream request failed; a proxy answers the first four with 502 and `timedOut` with 504.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why an upstream request failed; a proxy answers with `status`: 502, 504 for `timedOut`, 503
+/// when this process ran out of descriptors.
 public enum HTTPClientError: Error, Equatable, Sendable, CustomStringConvertible {
     /// No connection could be made (refused, unreachable, or not within the connect timeout).
     case connectFailed(SocketError)
@@ -14,7 +19,12 @@ public enum HTTPClientError: Error, Equatable, Sendable, CustomStringConvertible
     // ANCHOR: status
     /// The status a proxy answers with (RFC 9110 §15.6.3 and §15.6.5).
     public var status: HTTPStatus {
-        self == .timedOut ? .gatewayTimeout : .badGateway
+        switch self {
+        case .timedOut: .gatewayTimeout
+        // Out of descriptors: this server is overloaded, the upstream did nothing wrong.
+        case .connectFailed(.system(_, EMFILE)), .connectFailed(.system(_, ENFILE)): .serviceUnavailable
+        default: .badGateway
+        }
     }
     // ANCHOR_END: status
 

@@ -18,27 +18,33 @@ final class HTTPConnection {
     private let configuration: ServerConfiguration
     private let handler: any HTTPHandler
     private let isShuttingDown: @Sendable () -> Bool
+    /// Where this connection says whether it is idle, so that a server at its cap can close it.
+    private let registry: ConnectionRegistry
+    private let id: Int
 
     /// Received bytes not yet consumed: a pipelined request waits here for its turn.
     // 16 KiB holds any ordinary head in one read; it grows only for large heads.
     private var received = ReceiveBuffer(capacity: 16 * 1024)
     private var dateHeader = DateHeader()
 
-    init(socket: Socket, remoteAddress: String, configuration: ServerConfiguration,
-         handler: any HTTPHandler, isShuttingDown: @escaping @Sendable () -> Bool) {
+    init(socket: Socket, remoteAddress: String, configuration: ServerConfiguration, handler: any HTTPHandler,
+         registry: ConnectionRegistry, isShuttingDown: @escaping @Sendable () -> Bool) {
         self.socket = socket
         self.remoteAddress = remoteAddress
         self.configuration = configuration
         self.handler = handler
+        self.registry = registry
         self.isShuttingDown = isShuttingDown
+        id = registry.register(socket)
     }
+
+    deinit { registry.unregister(id) }
 
     // MARK: - The connection loop
 
     // ANCHOR: connection-loop
     /// Serves requests until the client closes, an error occurs, or the server shuts down.
     func run() {
-        socket.setWriteTimeout(configuration.ioTimeout)
         var isFirstRequest = true
         while true {
             // The first request must start at once; later ones may wait out the idle timeout.
@@ -57,13 +63,17 @@ final class HTTPConnection {
     /// Waits for the first byte of the next request, in short slices so an idle connection
     /// notices a graceful shutdown quickly; `false` when the connection should close instead.
     private func waitForNextRequest(limit: Duration) -> Bool {
-        if !received.isEmpty { return true }  // a pipelined request is already here
+        if !received.isEmpty { return registry.markReadingHead(id) }  // a pipelined request is already here
+        // A request already waiting (as on most new connections) is read at once; only a
+        // connection with nothing to read is idle, and may be closed by a server at its cap.
+        if (try? socket.waitForInput(until: .now)) == true { return registry.markReadingHead(id) }
+        registry.markIdle(id)
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
             if isShuttingDown() { return false }
             let slice = min(deadline, .now + .milliseconds(250))
             do {
-                if try socket.waitForInput(until: slice) { return true }
+                if try socket.waitForInput(until: slice) { return registry.markReadingHead(id) }
             } catch {
                 return false
             }
@@ -79,8 +89,11 @@ final class HTTPConnection {
         let body: [UInt8]
         do {
             (head, framing) = try readHead(deadline: startTime + configuration.headTimeout)
+            // Closed by the server to make room for a new client while the head was arriving.
+            guard registry.markBusy(id) else { return .close }
             body = try readBody(framing, head: head)
         } catch let error as HTTPParseError {
+            if registry.isReclaimed(id) { return .close }
             return answer(error, startTime: startTime)
         } catch {
             return .close  // the peer went away or a socket call failed: nobody to answer
@@ -126,6 +139,9 @@ final class HTTPConnection {
     // MARK: - Reading the content
 
     /// Reads the request content the framing announces, so the next request starts in sync.
+    ///
+    /// - Throws: `HTTPParseError.contentTimeout` when the client sends no content bytes for
+    ///   `ioTimeout`, `.incompleteRequest` when it ends its side before the content is complete.
     private func readBody(_ framing: HTTPBodyFraming, head: HTTPRequestHead) throws -> [UInt8] {
         switch framing {
         case .none, .untilClose:
@@ -133,9 +149,7 @@ final class HTTPConnection {
         case .contentLength(let length):
             try sendContinueIfExpected(head, bodyAlreadyHere: !received.isEmpty)
             while received.count < length {
-                guard try readMore(deadline: .now + configuration.ioTimeout) > 0 else {
-                    throw HTTPParseError.incompleteRequest
-                }
+                try readMoreContent()
             }
             defer { received.consume(length) }
             return Array(received.unconsumed.prefix(length))
@@ -146,11 +160,21 @@ final class HTTPConnection {
             while true {
                 received.consume(try decoder.decode(received.unconsumed, into: &body))
                 if decoder.isComplete { return body }
-                guard try readMore(deadline: .now + configuration.ioTimeout) > 0 else {
-                    throw HTTPParseError.incompleteRequest
-                }
+                try readMoreContent()
             }
         }
+    }
+
+    /// Reads more request content, waiting at most `ioTimeout` for it (nginx's
+    /// `client_body_timeout`, which nginx answers with 408 too).
+    private func readMoreContent() throws {
+        let count: Int
+        do {
+            count = try readMore(deadline: .now + configuration.ioTimeout)
+        } catch SocketError.timedOut {
+            throw HTTPParseError.contentTimeout
+        }
+        guard count > 0 else { throw HTTPParseError.incompleteRequest }
     }
 
     /// RFC 9110 §10.1.1: a client that sent `Expect: 100-continue` waits for an interim
@@ -159,7 +183,7 @@ final class HTTPConnection {
         guard !bodyAlreadyHere, head.version == .http1_1,
               head.headerFields["Expect"]?.equalsIgnoringASCIICase("100-continue") == true else { return }
         let interim = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
-        try interim.withUnsafeBytes { try socket.write($0) }
+        try interim.withUnsafeBytes { try socket.write($0, timeout: configuration.ioTimeout) }
     }
 
     // MARK: - Writing the response
@@ -174,26 +198,32 @@ final class HTTPConnection {
 
     /// Writes `response` and reports how much of it the client took.
     private func send(_ response: HTTPResponse, to head: HTTPRequestHead, keepAlive: Bool) -> Delivery {
-        let headBytes = ResponseHead.serialize(response, serverName: configuration.serverName, date: dateHeader.current(),
-                                               keepAlive: keepAlive, requestVersion: head.version)
         // RFC 9110 §9.3.2 and §6.4.1: HEAD, 1xx, 204 and 304 responses end with the head.
         let sendsContent = head.method != .head && response.status.allowsContent
+        // RFC 9112 §6.3 item 8: content of unknown length reaches an HTTP/1.0 client only by
+        // closing the connection after it.
+        let isCloseDelimited = sendsContent && response.body.count == nil && head.version == .http1_0
+        let isChunked = sendsContent && response.body.count == nil && head.version == .http1_1
+        let keepAlive = keepAlive && !isCloseDelimited
+        let headBytes = ResponseHead.serialize(response, serverName: configuration.serverName, date: dateHeader.current(),
+                                               keepAlive: keepAlive, requestVersion: head.version)
+        let timeout = configuration.ioTimeout
         var contentBytes: Int64 = 0
         do {
             try headBytes.withUnsafeBytes { headBuffer in
                 switch sendsContent ? response.body : .empty {
                 case .empty:
-                    try socket.write(headBuffer)
+                    try socket.write(headBuffer, timeout: timeout)
                 case .bytes(let bytes):
-                    try bytes.withUnsafeBytes { try socket.write(headBuffer, $0) }
+                    try bytes.withUnsafeBytes { try socket.write(headBuffer, $0, timeout: timeout) }
                     contentBytes = Int64(bytes.count)
                 case let .file(file, offset, count):
-                    try socket.writeHead(headBuffer, moreFollows: count > 0)
-                    try socket.sendFile(file.descriptor, offset: offset, count: count)
+                    try socket.writeHead(headBuffer, moreFollows: count > 0, timeout: timeout)
+                    try socket.sendFile(file.descriptor, offset: offset, count: count, timeout: timeout)
                     contentBytes = count
                 case let .stream(count, producer):
-                    try socket.write(headBuffer)
-                    try stream(count: count, from: producer, written: &contentBytes)
+                    try socket.write(headBuffer, timeout: timeout)
+                    try stream(count: count, isChunked: isChunked, from: producer, written: &contentBytes)
                 }
             }
             return Delivery(isComplete: true, contentBytes: contentBytes)
@@ -202,18 +232,38 @@ final class HTTPConnection {
         }
     }
 
-    /// Relays a streamed body, counting into `written`; throws unless the producer delivers
-    /// exactly `count` bytes.
-    private func stream(count: Int64, from producer: (_ write: (ArraySlice<UInt8>) throws -> Void) throws -> Void,
+    /// Relays a streamed body, counting content bytes into `written`, in chunks when `isChunked`;
+    /// throws unless the producer delivers exactly `count` bytes (when `count` is given) and
+    /// finishes without an error.
+    private func stream(count: Int64?, isChunked: Bool,
+                        from producer: (_ write: (ArraySlice<UInt8>) throws -> Void) throws -> Void,
                         written: inout Int64) throws {
+        let timeout = configuration.ioTimeout
         try producer { piece in
-            guard written + Int64(piece.count) <= count else { throw SocketError.connectionClosed }
-            try piece.withUnsafeBytes { try socket.write($0) }
+            if let count, written + Int64(piece.count) > count { throw SocketError.connectionClosed }
+            guard !piece.isEmpty else { return }
+            if isChunked {
+                // RFC 9112 §7.1: chunk-size in hex, CRLF, the data, CRLF.
+                let size = Array((String(piece.count, radix: 16) + "\r\n").utf8)
+                try size.withUnsafeBytes { size in
+                    try piece.withUnsafeBytes { data in
+                        try Self.crlf.withUnsafeBytes { try socket.write(size, data, $0, timeout: timeout) }
+                    }
+                }
+            } else {
+                try piece.withUnsafeBytes { try socket.write($0, timeout: timeout) }
+            }
             written += Int64(piece.count)
         }
         // Fewer bytes than Content-Length announced: only closing tells the client (RFC 9112 §8).
-        guard written == count else { throw SocketError.connectionClosed }
+        if let count, written != count { throw SocketError.connectionClosed }
+        // RFC 9112 §7.1: the last chunk and the empty trailer section end a chunked body; a body
+        // that broke off never gets them, which is how the client knows it is incomplete.
+        if isChunked { try Self.lastChunk.withUnsafeBytes { try socket.write($0, timeout: timeout) } }
     }
+
+    private static let crlf: [UInt8] = [0x0D, 0x0A]
+    private static let lastChunk = Array("0\r\n\r\n".utf8)
 
     /// Answers a request that could not be read with its status and reason, then closes.
     private func answer(_ error: HTTPParseError, startTime: ContinuousClock.Instant) -> Outcome {

@@ -35,6 +35,8 @@ public enum HTTPParseError: Error, Equatable, Sendable {
     case invalidCharacter
     /// The head was not complete before the deadline.
     case headTimeout
+    /// The request content stopped arriving for longer than the server waits.
+    case contentTimeout
     /// The client ended its side of the connection in the middle of a request.
     case incompleteRequest
 
@@ -46,7 +48,7 @@ public enum HTTPParseError: Error, Equatable, Sendable {
         case .unsupportedVersion: .httpVersionNotSupported
         case .unsupportedTransferCoding: .notImplemented
         case .contentTooLarge: .contentTooLarge
-        case .headTimeout: .requestTimeout
+        case .headTimeout, .contentTimeout: .requestTimeout
         case .malformedRequestLine, .malformedHeaderField, .whitespaceBeforeColon,
              .obsoleteLineFolding, .missingOrDuplicateHost, .invalidContentLength,
              .contentLengthWithTransferEncoding, .invalidTransferEncoding,
@@ -74,6 +76,7 @@ public enum HTTPParseError: Error, Equatable, Sendable {
         case .contentTooLarge: "request content too large"
         case .invalidCharacter: "invalid character in request head"
         case .headTimeout: "request head not received in time"
+        case .contentTimeout: "request content not received in time"
         case .incompleteRequest: "request ended before it was complete"
         }
     }

@@ -15,6 +15,9 @@ public final class HTTPServer: Sendable {
     public let configuration: ServerConfiguration
     /// The port the server listens on; the real one when the configuration asked for port 0.
     public let port: Int
+    /// The most connections served at once: the configuration's cap, lowered if the process
+    /// may not open enough files for that many (see `DescriptorLimit`).
+    public let maxConnections: Int
 
     private let listener: Socket
     private let handler: any HTTPHandler
@@ -24,14 +27,21 @@ public final class HTTPServer: Sendable {
     private let connectionSlots: DispatchSemaphore
     /// Entered for the accept loop and each connection; empty once everything has stopped.
     private let activity = DispatchGroup()
+    /// The open connections, and which are idle, for making room at the cap.
+    private let connections = ConnectionRegistry()
 
     /// Binds `configuration.host:configuration.port` and starts listening (not yet accepting).
+    ///
+    /// Raises the process's open-file limit as far as it may go, and lowers the connection cap
+    /// to what the limit allows (`DescriptorLimit.connectionCap`).
     public init(configuration: ServerConfiguration, handler: some HTTPHandler) throws(SocketError) {
         self.configuration = configuration
         self.handler = handler
         self.listener = try Socket.listen(host: configuration.host, port: configuration.port)
         self.port = listener.localPort
-        self.connectionSlots = DispatchSemaphore(value: configuration.maxConnections)
+        maxConnections = DescriptorLimit.connectionCap(requested: configuration.maxConnections,
+                                                       openFileLimit: DescriptorLimit.raiseToHardLimit())
+        self.connectionSlots = DispatchSemaphore(value: maxConnections)
     }
 
     /// The server's base URL, e.g. `http://127.0.0.1:8000`.
@@ -61,8 +71,7 @@ public final class HTTPServer: Sendable {
 
     // ANCHOR: accept-loop
     private func acceptLoop() {
-        while !isShuttingDown {
-            connectionSlots.wait()
+        while waitForConnectionSlot() {
             let accepted: (socket: Socket, remoteAddress: String)
             do {
                 accepted = try listener.accept()
@@ -76,8 +85,11 @@ public final class HTTPServer: Sendable {
             activity.enter()
             let (socket, remoteAddress) = accepted
             let thread = Thread { [self] in
-                HTTPConnection(socket: socket, remoteAddress: remoteAddress, configuration: configuration,
-                               handler: handler, isShuttingDown: { [self] in isShuttingDown }).run()
+                // The connection is released (and leaves the registry) before its slot is given back.
+                do {
+                    HTTPConnection(socket: socket, remoteAddress: remoteAddress, configuration: configuration, handler: handler,
+                                   registry: connections, isShuttingDown: { [self] in isShuttingDown }).run()
+                }
                 connectionSlots.signal()
                 activity.leave()
             }
@@ -88,6 +100,28 @@ public final class HTTPServer: Sendable {
         }
     }
     // ANCHOR_END: accept-loop
+
+    // ANCHOR: connection-slot
+    /// Takes a connection slot, waiting while all are in use; `false` once shutting down.
+    ///
+    /// At the cap, a client waiting in the backlog makes the server close the connection idle
+    /// for longest, as nginx does when it runs out of connections. Without that, a thousand
+    /// idle keep-alive (or slowloris) connections would lock every new client out until their
+    /// idle timeouts expired.
+    private func waitForConnectionSlot() -> Bool {
+        if connectionSlots.wait(timeout: .now()) == .success { return true }
+        while !isShuttingDown {
+            if (try? listener.waitForInput(until: .now)) == true {
+                connections.reclaimLongestIdle()
+            }
+            if connectionSlots.wait(timeout: .now() + .milliseconds(20)) == .success {
+                if isShuttingDown { connectionSlots.signal() }
+                return !isShuttingDown
+            }
+        }
+        return false
+    }
+    // ANCHOR_END: connection-slot
 
     // MARK: - Shutting down
 
@@ -120,6 +154,11 @@ public final class HTTPServer: Sendable {
         start()
         print("listening on \(url)")
         fflush(nil)  // tests and scripts wait for this line: it must not sit in a buffer
+        if maxConnections < configuration.maxConnections {
+            let note = "note: at most \(maxConnections) connections at once, not \(configuration.maxConnections): "
+                + "the open-file limit allows no more (raise it with ulimit -n)\n"
+            _ = note.withCString { write(STDERR_FILENO, $0, strlen($0)) }
+        }
         signals.waitForSignal()
         waitUntilStopped(timeout: configuration.shutdownGracePeriod)
     }

@@ -28,7 +28,13 @@ enum ResponseHead {
         // RFC 9110 §8.6: no Content-Length on 1xx and 204; on 304 it would have to describe the
         // 200 response, so it is left out there too.
         if response.status.allowsContent {
-            head += "Content-Length: \(response.body.count)\r\n"
+            if let count = response.body.count {
+                head += "Content-Length: \(count)\r\n"
+            } else if requestVersion == .http1_1 {
+                // RFC 9112 §7: a length not known in advance is sent chunked to an HTTP/1.1
+                // client; an HTTP/1.0 one reads until the close (the caller passes keepAlive false).
+                head += "Transfer-Encoding: chunked\r\n"
+            }
         }
         if !keepAlive {
             head += "Connection: close\r\n"

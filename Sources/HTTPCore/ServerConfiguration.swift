@@ -9,13 +9,17 @@ public struct ServerConfiguration: Sendable {
     public var port: Int
     /// The name sent in the `Server` header.
     public var serverName: String
-    /// The most connections served at once; more wait in the kernel's accept backlog.
+    /// The most connections served at once (nginx's `worker_connections`); at the cap, a new
+    /// client waits in the kernel's accept backlog until a connection closes or the idle one
+    /// waiting longest is closed to make room for it.
     public var maxConnections: Int
     /// The total time a client has to send a complete request head, from its first byte.
     public var headTimeout: Duration
     /// How long a kept-alive connection may sit idle before the server closes it.
     public var idleTimeout: Duration
-    /// How long one read of request content, or one blocked write of the response, may wait.
+    /// How long request content may stop arriving, and a response stop being taken, before the
+    /// connection is closed (nginx's `client_body_timeout` and `send_timeout`): the clock runs
+    /// only while no byte moves, so a slow client that keeps reading is served.
     public var ioTimeout: Duration
     /// The longest a graceful shutdown waits for responses in flight.
     public var shutdownGracePeriod: Duration

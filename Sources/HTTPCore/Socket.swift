@@ -11,8 +11,11 @@ public enum SocketError: Error, Equatable, Sendable, CustomStringConvertible {
     case unresolvableHost(String)
     /// The deadline passed before the socket was ready.
     case timedOut
-    /// The peer closed the connection (or reset it) before the operation completed.
+    /// The peer closed the connection before the operation completed.
     case connectionClosed
+    /// The peer reset the connection (`ECONNRESET`): unlike a clean close, what arrived before
+    /// may be incomplete, so a body delimited by the close must not count as complete.
+    case connectionReset
 
     public var description: String {
         switch self {
@@ -20,6 +23,7 @@ public enum SocketError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .unresolvableHost(host): "cannot resolve host \(host)"
         case .timedOut: "timed out"
         case .connectionClosed: "connection closed by peer"
+        case .connectionReset: "connection reset by peer"
         }
     }
 }
@@ -28,8 +32,11 @@ public enum SocketError: Error, Equatable, Sendable, CustomStringConvertible {
 ///
 /// Every descriptor is created with `SOCK_CLOEXEC`, so a step that runs a child process never
 /// leaks connections into it. The descriptor is closed when the `Socket` is released.
-/// Blocking I/O throughout: reads wait with `poll()` until a deadline, writes are bounded by
-/// `SO_SNDTIMEO`.
+/// Connections are non-blocking underneath but read as blocking calls with deadlines: every
+/// read and write tries first and, when the kernel says "not yet", waits with `poll()`. A read
+/// waits until a deadline; a write may stall (make no progress) for at most its timeout, which
+/// is nginx's `send_timeout`: a slow reader that keeps taking bytes is served, one that stops is
+/// dropped once the timeout passes, however many partial writes came before.
 public final class Socket: Sendable {
     public let descriptor: Int32
 
@@ -65,7 +72,7 @@ public final class Socket: Sendable {
         return SocketAddress(storage: storage).port
     }
 
-    /// Waits for the next connection; `TCP_NODELAY` is set on it.
+    /// Waits for the next connection; `TCP_NODELAY` and `O_NONBLOCK` are set on it.
     ///
     /// Throws once `shutdown()` was called on this socket from another thread.
     public func accept() throws(SocketError) -> (socket: Socket, remoteAddress: String) {
@@ -74,7 +81,7 @@ public final class Socket: Sendable {
         while true {
             let fd = withUnsafeMutablePointer(to: &storage) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    shim_accept4(descriptor, $0, &length, Int32(SOCK_CLOEXEC.rawValue))
+                    shim_accept4(descriptor, $0, &length, Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue))
                 }
             }
             if fd >= 0 {
@@ -107,20 +114,11 @@ public final class Socket: Sendable {
             getsockopt(fd, SOL_SOCKET, SO_ERROR, &failure, &length)
             guard failure == 0 else { throw .system(call: "connect", errno: failure) }
         }
-        // Back to blocking mode: the rest of the project reads with poll() deadlines.
-        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         connection.setOption(Int32(IPPROTO_TCP), TCP_NODELAY, 1)
         return connection
     }
 
     // MARK: - Options
-
-    /// Bounds every blocking write (`send`, `sendfile`) to `timeout` (`SO_SNDTIMEO`).
-    public func setWriteTimeout(_ timeout: Duration) {
-        let (seconds, attoseconds) = timeout.components
-        var value = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
-        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
-    }
 
     private func setOption(_ level: Int32, _ name: Int32, _ value: Int32) {
         var value = value
@@ -129,7 +127,8 @@ public final class Socket: Sendable {
 
     // MARK: - Reading
 
-    /// Waits until the socket is readable or `deadline` passes; `false` on timeout.
+    /// Waits until the socket is readable (bytes, end of stream or an error are waiting) or
+    /// `deadline` passes; `false` on timeout. A deadline already past still looks once.
     public func waitForInput(until deadline: ContinuousClock.Instant) throws(SocketError) -> Bool {
         do {
             try waitUntilReady(events: Int16(POLLIN), deadline: deadline)
@@ -143,6 +142,7 @@ public final class Socket: Sendable {
     /// Reads what has arrived (at most `buffer.count` bytes), waiting no later than `deadline`.
     ///
     /// - Returns: the number of bytes read, 0 when the peer has closed its side.
+    /// - Throws: `.connectionReset` when the peer reset the connection, `.timedOut` at the deadline.
     public func read(into buffer: UnsafeMutableRawBufferPointer, deadline: ContinuousClock.Instant) throws(SocketError) -> Int {
         while true {
             // Try first: under load the bytes are usually there already, and a poll() would be
@@ -151,7 +151,8 @@ public final class Socket: Sendable {
             if count >= 0 { return count }
             switch errno {
             case EINTR: continue
-            case ECONNRESET: return 0
+            // A reset is not an end of data: the peer gave up, so what came before may be cut short.
+            case ECONNRESET: throw .connectionReset
             // Nothing yet: wait with poll(), bounded by the deadline. A per-read timeout alone
             // would let a client that trickles one byte at a time hold the connection forever.
             case EAGAIN: try waitUntilReady(events: Int16(POLLIN), deadline: deadline)
@@ -161,30 +162,49 @@ public final class Socket: Sendable {
     }
     // ANCHOR_END: deadline-read
 
+    /// Waits with `poll()` until `events` (or an error or hang-up) are signalled or `deadline`
+    /// passes. It always polls at least once, so a deadline of `.now` asks "ready right now?".
     private func waitUntilReady(events: Int16, deadline: ContinuousClock.Instant) throws(SocketError) {
         var entry = pollfd(fd: descriptor, events: events, revents: 0)
         while true {
             let remaining = ContinuousClock.now.duration(to: deadline)
-            guard remaining > .zero else { throw .timedOut }
-            let milliseconds = Int32(clamping: remaining.components.seconds * 1000
+            let milliseconds = remaining <= .zero ? 0 : Int32(clamping: remaining.components.seconds * 1000
                 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1)
             let ready = poll(&entry, 1, milliseconds)
             if ready > 0 { return }
             if ready < 0, errno != EINTR { throw .system(call: "poll", errno: errno) }
+            if ready == 0, milliseconds == 0 { throw .timedOut }
+        }
+    }
+
+    /// Waits until a write can make progress, at most until `stallDeadline`, which is set on the
+    /// first wait after progress: the clock runs only while the peer takes nothing.
+    private func waitForOutput(stallDeadline: inout ContinuousClock.Instant?, timeout: Duration) throws(SocketError) {
+        let deadline = stallDeadline ?? .now + timeout
+        stallDeadline = deadline
+        try waitUntilReady(events: Int16(POLLOUT), deadline: deadline)
+    }
+
+    /// The error a failed send, sendmsg or sendfile means; `nil` to try again at once (EINTR).
+    private static func writeFailure(_ call: String, errno code: Int32) -> SocketError? {
+        switch code {
+        case EINTR: nil
+        case EPIPE, ECONNRESET: .connectionClosed
+        default: .system(call: call, errno: code)
         }
     }
 
     // MARK: - Writing
 
-    /// Writes all of `first` and then all of `second` (possibly empty) with as few system calls
-    /// as possible (`writev`), so a small response leaves in one packet.
-    public func write(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)) throws(SocketError) {
-        var vectors = [
-            iovec(iov_base: UnsafeMutableRawPointer(mutating: first.baseAddress), iov_len: first.count),
-            iovec(iov_base: UnsafeMutableRawPointer(mutating: second.baseAddress), iov_len: second.count),
-        ]
-        var remaining = first.count + second.count
+    /// Writes all of each buffer in turn with as few system calls as possible (`writev`), so a
+    /// small response (its head and body, or a chunk's size line, data and CRLF) leaves in one packet.
+    ///
+    /// - Throws: `.timedOut` when the peer took no bytes for `timeout`.
+    public func write(_ buffers: UnsafeRawBufferPointer..., timeout: Duration) throws(SocketError) {
+        var vectors = buffers.map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count) }
+        var remaining = buffers.reduce(0) { $0 + $1.count }
         var index = 0
+        var stallDeadline: ContinuousClock.Instant?
         while remaining > 0 {
             var message = msghdr()
             let written = vectors.withUnsafeMutableBufferPointer { buffer in
@@ -194,13 +214,14 @@ public final class Socket: Sendable {
                 return sendmsg(descriptor, &message, Int32(MSG_NOSIGNAL))
             }
             if written < 0 {
-                switch errno {
-                case EINTR: continue
-                case EAGAIN: throw .timedOut
-                case EPIPE, ECONNRESET: throw .connectionClosed
-                case let code: throw .system(call: "sendmsg", errno: code)
+                if errno == EAGAIN {
+                    try waitForOutput(stallDeadline: &stallDeadline, timeout: timeout)
+                } else if let failure = Self.writeFailure("sendmsg", errno: errno) {
+                    throw failure
                 }
+                continue
             }
+            stallDeadline = nil
             remaining -= written
             var advance = written
             while index < vectors.count, advance >= vectors[index].iov_len {
@@ -216,40 +237,46 @@ public final class Socket: Sendable {
 
     /// Writes `bytes` but asks the kernel to hold them until more data follows (`MSG_MORE`), so
     /// a response head and the file body after it leave together.
-    public func writeHead(_ bytes: UnsafeRawBufferPointer, moreFollows: Bool) throws(SocketError) {
-        guard moreFollows else { return try write(bytes) }
+    public func writeHead(_ bytes: UnsafeRawBufferPointer, moreFollows: Bool, timeout: Duration) throws(SocketError) {
+        guard moreFollows else { return try write(bytes, timeout: timeout) }
         var offset = 0
+        var stallDeadline: ContinuousClock.Instant?
         while offset < bytes.count {
             let written = send(descriptor, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL | MSG_MORE))
             if written < 0 {
-                switch errno {
-                case EINTR: continue
-                case EAGAIN: throw .timedOut
-                case EPIPE, ECONNRESET: throw .connectionClosed
-                case let code: throw .system(call: "send", errno: code)
+                if errno == EAGAIN {
+                    try waitForOutput(stallDeadline: &stallDeadline, timeout: timeout)
+                } else if let failure = Self.writeFailure("send", errno: errno) {
+                    throw failure
                 }
+                continue
             }
+            stallDeadline = nil
             offset += written
         }
     }
 
     /// Sends `count` bytes of the file `fileDescriptor` from `offset` with `sendfile(2)`: the
     /// bytes go from the page cache to the socket without being copied through this process.
-    public func sendFile(_ fileDescriptor: Int32, offset: Int64, count: Int64) throws(SocketError) {
+    ///
+    /// - Throws: `.timedOut` when the peer took no bytes for `timeout`.
+    public func sendFile(_ fileDescriptor: Int32, offset: Int64, count: Int64, timeout: Duration) throws(SocketError) {
         var position = off_t(offset)
         var remaining = count
+        var stallDeadline: ContinuousClock.Instant?
         while remaining > 0 {
             let sent = sendfile(descriptor, fileDescriptor, &position, Int(min(remaining, 1 << 30)))
             if sent < 0 {
-                switch errno {
-                case EINTR: continue
-                case EAGAIN: throw .timedOut
-                case EPIPE, ECONNRESET: throw .connectionClosed
-                case let code: throw .system(call: "sendfile", errno: code)
+                if errno == EAGAIN {
+                    try waitForOutput(stallDeadline: &stallDeadline, timeout: timeout)
+                } else if let failure = Self.writeFailure("sendfile", errno: errno) {
+                    throw failure
                 }
+                continue
             }
             // The file shrank under us: the response would be truncated, so fail it.
             if sent == 0 { throw .connectionClosed }
+            stallDeadline = nil
             remaining -= Int64(sent)
         }
     }

@@ -12,9 +12,9 @@ struct UpstreamReader: Sendable {
     /// Whether bytes beyond what has been consumed were received.
     var hasUnconsumedBytes: Bool { !received.isEmpty }
 
-    /// Reads and parses the next response head.
-    mutating func readHead(requestMethod: HTTPMethod) throws(HTTPClientError) -> (head: HTTPResponseHead, framing: HTTPBodyFraming) {
-        let deadline = ContinuousClock.now + timeout
+    /// Reads and parses the next response head, which must be complete by `deadline`.
+    mutating func readHead(requestMethod: HTTPMethod,
+                           deadline: ContinuousClock.Instant) throws(HTTPClientError) -> (head: HTTPResponseHead, framing: HTTPBodyFraming) {
         while true {
             do {
                 if let parsed = try HTTPResponseParser.parseHead(received.unconsumed, requestMethod: requestMethod) {
@@ -24,14 +24,15 @@ struct UpstreamReader: Sendable {
             } catch {
                 throw .invalidResponse(error)
             }
-            if try readMore(deadline: deadline) == 0 { throw .connectionClosed }
+            if try readMore(deadline: deadline, resetMeans: .connectionClosed) == 0 { throw .connectionClosed }
         }
     }
 
     /// Hands the body to `sink` piece by piece as it arrives, framed as `framing` says.
     ///
-    /// - Throws: `HTTPClientError.truncatedBody` when the upstream closes early,
-    ///   `.timedOut` when it stalls; whatever `sink` throws is passed on.
+    /// - Throws: `HTTPClientError.truncatedBody` when the upstream closes early or resets the
+    ///   connection (for a body delimited by the close too: RFC 9112 §8, only a clean close ends
+    ///   it), `.timedOut` when it stalls; whatever `sink` throws is passed on.
     mutating func readBody(_ framing: HTTPBodyFraming, into sink: (ArraySlice<UInt8>) throws -> Void) throws {
         switch framing {
         case .none:
@@ -39,7 +40,7 @@ struct UpstreamReader: Sendable {
         // ANCHOR: content-length-body
         case .contentLength(var remaining):
             while remaining > 0 {
-                if received.isEmpty, try readMore(deadline: .now + timeout) == 0 { throw HTTPClientError.truncatedBody }
+                if received.isEmpty, try readBodyBytes() == 0 { throw HTTPClientError.truncatedBody }
                 let piece = received.unconsumed.prefix(remaining)
                 try sink(piece)
                 received.consume(piece.count)
@@ -60,7 +61,7 @@ struct UpstreamReader: Sendable {
                     decoded.removeAll(keepingCapacity: true)
                 }
                 if decoder.isComplete { return }
-                if try readMore(deadline: .now + timeout) == 0 { throw HTTPClientError.truncatedBody }
+                if try readBodyBytes() == 0 { throw HTTPClientError.truncatedBody }
             }
         case .untilClose:
             while true {
@@ -68,17 +69,27 @@ struct UpstreamReader: Sendable {
                     try sink(received.unconsumed)
                     received.removeAll()
                 }
-                if try readMore(deadline: .now + timeout) == 0 { return }
+                // Only a clean end of stream ends this body; a reset throws `truncatedBody`.
+                if try readBodyBytes() == 0 { return }
             }
         }
     }
 
-    /// Reads more bytes into the buffer, mapping socket failures to what they mean for a response.
-    private mutating func readMore(deadline: ContinuousClock.Instant) throws(HTTPClientError) -> Int {
+    /// Reads more body bytes, waiting at most `timeout` for them.
+    private mutating func readBodyBytes() throws(HTTPClientError) -> Int {
+        try readMore(deadline: .now + timeout, resetMeans: .truncatedBody)
+    }
+
+    /// Reads more bytes into the buffer, mapping socket failures to what they mean for a
+    /// response: a timeout is `.timedOut`, a reset `resetMeans`, anything else `.connectionClosed`.
+    private mutating func readMore(deadline: ContinuousClock.Instant,
+                                   resetMeans reset: HTTPClientError) throws(HTTPClientError) -> Int {
         do {
             return try received.read(from: socket, deadline: deadline)
         } catch SocketError.timedOut {
             throw .timedOut
+        } catch SocketError.connectionReset {
+            throw reset
         } catch {
             throw .connectionClosed
         }

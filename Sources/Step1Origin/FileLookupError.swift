@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import HTTPCore
 
 /// Why a request target names no file this server sends; each case maps to the status that answers it.
@@ -26,6 +29,9 @@ enum FileLookupError: Error, Equatable, Sendable {
     case forbidden
     /// The path leads, through a symlink, to somewhere outside the root.
     case outsideRoot
+    /// The process has no descriptor left to open the file with (`EMFILE`, `ENFILE`): the
+    /// server is overloaded for a moment, the request itself is fine.
+    case outOfDescriptors
     /// Any other system error, with its errno.
     case system(Int32)
 
@@ -34,6 +40,7 @@ enum FileLookupError: Error, Equatable, Sendable {
         switch error {
         case .notFound, .notRegularFile: self = .notFound
         case .forbidden: self = .forbidden
+        case .system(EMFILE), .system(ENFILE): self = .outOfDescriptors
         case .system(let code): self = .system(code)
         }
     }
@@ -47,6 +54,8 @@ enum FileLookupError: Error, Equatable, Sendable {
             .notFound
         case .forbidden, .outsideRoot:
             .forbidden
+        case .outOfDescriptors:
+            .serviceUnavailable
         case .system:
             .internalServerError
         }
@@ -64,6 +73,7 @@ enum FileLookupError: Error, Equatable, Sendable {
         case .dotDotSegment: "\"..\" segment in path"
         case .hiddenFile, .notFound: "not found"
         case .forbidden, .outsideRoot: "forbidden"
+        case .outOfDescriptors: "too many open files: try again"
         case .system: "internal server error"
         }
     }

@@ -9,7 +9,8 @@ let options = CommandLineTool.parseOrExit(usage: OriginOptions.usage) { argument
 
 do {
     let files = try FileServer(root: options.root)
-    let configuration = ServerConfiguration(host: options.host, port: options.port, serverName: "Step1Origin")
+    let configuration = ServerConfiguration(host: options.host, port: options.port, serverName: "Step1Origin",
+                                            maxConnections: options.maxConnections)
     let handler: any HTTPHandler = options.delay > .zero ? DelayedHandler(files, delay: options.delay) : files
     let server = try HTTPServer(configuration: configuration, handler: handler)
     server.run()

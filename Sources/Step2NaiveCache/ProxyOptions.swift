@@ -5,6 +5,7 @@ struct ProxyOptions: Equatable {
     // ANCHOR: usage
     static let usage = """
         usage: Step2NaiveCache [--host ADDRESS] [--port PORT] [--upstream URL] [--upstream-timeout TIME]
+                               [--max-connections N]
 
         A caching proxy that keeps every complete 200 response in memory, forever.
 
@@ -14,6 +15,8 @@ struct ProxyOptions: Equatable {
                                    (default http://127.0.0.1:8000)
           --upstream-timeout TIME  how long to wait for the upstream's answer, in nginx
                                    notation such as 500ms or 90s (default 60s)
+          --max-connections N      connections served at once; at the limit, idle ones
+                                   are closed to admit new clients (default 1024)
           -h, --help               show this help
         """
     // ANCHOR_END: usage
@@ -22,6 +25,7 @@ struct ProxyOptions: Equatable {
     var port = 8080
     var upstream = UpstreamAddress(host: "127.0.0.1", port: 8000)
     var upstreamTimeout = Duration.seconds(60)
+    var maxConnections = 1024
 
     /// The defaults, as `usage` states them.
     init() {}
@@ -32,6 +36,7 @@ struct ProxyOptions: Equatable {
         port = try arguments.value(of: "--port", as: .port) ?? port
         upstream = try arguments.value(of: "--upstream", as: .upstreamURL) ?? upstream
         upstreamTimeout = try arguments.value(of: "--upstream-timeout", as: .nginxTime) ?? upstreamTimeout
+        maxConnections = try arguments.value(of: "--max-connections", as: .positiveInteger) ?? maxConnections
     }
 }
 

@@ -9,7 +9,8 @@ let options = CommandLineTool.parseOrExit(usage: ProxyOptions.usage) { arguments
 
 do {
     let proxy = CachingProxy(upstream: options.upstream, upstreamTimeout: options.upstreamTimeout)
-    let configuration = ServerConfiguration(host: options.host, port: options.port, serverName: "Step2NaiveCache")
+    let configuration = ServerConfiguration(host: options.host, port: options.port, serverName: "Step2NaiveCache",
+                                            maxConnections: options.maxConnections)
     let server = try HTTPServer(configuration: configuration, handler: proxy)
     server.run()
 } catch {

@@ -7,7 +7,7 @@ struct ProxyOptions: Equatable {
     static let usage = """
         usage: Step3MinUses [--host ADDRESS] [--port PORT] [--upstream URL] [--upstream-timeout TIME]
                             [--min-uses N] [--valid TIME] [--max-size SIZE] [--inactive TIME]
-                            [--keys-zone SIZE] [--no-store-set-cookie]
+                            [--keys-zone SIZE] [--no-store-set-cookie] [--max-connections N]
 
         A caching proxy that stores a response in memory once its URL has been asked for
         --min-uses times, keeps it fresh for --valid, and stays within --max-size.
@@ -32,6 +32,8 @@ struct ProxyOptions: Equatable {
           --no-store-set-cookie    never store a response that sets a cookie (nginx's
                                    default; without this flag, cookies are stored and replayed
                                    on every HIT, as with proxy_ignore_headers Set-Cookie)
+          --max-connections N      connections served at once; at the limit, idle ones
+                                   are closed to admit new clients (default 1024)
           -h, --help               show this help
         """
     // ANCHOR_END: usage
@@ -40,6 +42,7 @@ struct ProxyOptions: Equatable {
     var port = 8080
     var upstream = UpstreamAddress(host: "127.0.0.1", port: 8000)
     var upstreamTimeout = Duration.seconds(60)
+    var maxConnections = 1024
     var minUses = 2
     var validity = Duration.seconds(60 * 60)
     var maxSize = 64 << 20
@@ -56,6 +59,7 @@ struct ProxyOptions: Equatable {
         port = try arguments.value(of: "--port", as: .port) ?? port
         upstream = try arguments.value(of: "--upstream", as: .upstreamURL) ?? upstream
         upstreamTimeout = try arguments.value(of: "--upstream-timeout", as: .nginxTime) ?? upstreamTimeout
+        maxConnections = try arguments.value(of: "--max-connections", as: .positiveInteger) ?? maxConnections
         minUses = try arguments.value(of: "--min-uses", as: .positiveInteger) ?? minUses
         validity = try arguments.value(of: "--valid", as: .positiveNginxTime) ?? validity
         maxSize = try arguments.value(of: "--max-size", as: .nginxSize) ?? maxSize

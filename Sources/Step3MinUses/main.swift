@@ -11,7 +11,8 @@ let options = CommandLineTool.parseOrExit(usage: ProxyOptions.usage) { arguments
 do {
     let proxy = CachingProxy(upstream: options.upstream, upstreamTimeout: options.upstreamTimeout,
                              policy: options.policy, cache: options.makeCache())
-    let configuration = ServerConfiguration(host: options.host, port: options.port, serverName: "Step3MinUses")
+    let configuration = ServerConfiguration(host: options.host, port: options.port, serverName: "Step3MinUses",
+                                            maxConnections: options.maxConnections)
     let server = try HTTPServer(configuration: configuration, handler: proxy)
     server.run()
 } catch {

@@ -186,7 +186,7 @@ final class ForgetfulUpstream: Sendable {
                     guard let line = Self.readRequestLine(connection) else { break }
                     received.lines.withLock { $0.append(line) }
                     guard answer else { break }
-                    try? Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".utf8).withUnsafeBytes { try connection.write($0) }
+                    try? Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".utf8).withUnsafeBytes { try connection.write($0, timeout: .seconds(5)) }
                 }
             }
         }

@@ -21,6 +21,28 @@ struct ProcessTests {
         #expect(throws: SocketError.self) { try RawClient(port: origin.port) }
     }
 
+    @Test("Under a low open-file limit, 300 clients at once all get the image: the cap fits the limit, no 500")
+    func lowOpenFileLimit() throws {
+        let directory = try #require(ServerProcess.findProductDirectory(containing: "Step1Origin"))
+        // The shell lowers both limits, then becomes Step1Origin with `--port 0` appended.
+        let origin = try ServerProcess(executable: "/bin/sh", arguments: [
+            "-c", "ulimit -n 256 && exec \"$0\" \"$@\"", directory + "/Step1Origin", "--max-connections", "1024",
+        ])
+        let image = try SampleImages.bytes("3.jpg")
+        // Each client asks at once (a client that connects and stays silent is idle, and may be
+        // closed to make room for others).
+        let clients = try (0..<300).map { _ in
+            let client = try RawClient(port: origin.port, timeout: .seconds(30))
+            try client.send("GET /3.jpg HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            return client
+        }
+        for client in clients {
+            let response = try client.readResponse()
+            #expect(response.status == 200)
+            #expect(response.body == image)
+        }
+    }
+
     @Test("--help prints the usage on standard output and exits 0")
     func help() throws {
         let result = try run(["--help"])

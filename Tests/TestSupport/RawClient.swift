@@ -32,7 +32,7 @@ public final class RawClient {
 
     /// Sends `bytes` as they are.
     public func send(_ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { try socket.write($0) }
+        try bytes.withUnsafeBytes { try socket.write($0, timeout: timeout) }
     }
 
     /// Reads one response to a request of `method`, framed as RFC 9112 §6.3 says.

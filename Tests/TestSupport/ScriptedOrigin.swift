@@ -62,7 +62,7 @@ public final class ScriptedOrigin: Sendable {
         }
         let requestLine = received.split(separator: UInt8(ascii: "\r"), maxSplits: 1).first ?? []
         record.requestLines.withLock { $0.append(String(decoding: requestLine, as: UTF8.self)) }
-        try? reply.withUnsafeBytes { try connection.write($0) }
+        try? reply.withUnsafeBytes { try connection.write($0, timeout: .seconds(10)) }
         connection.shutdownWrite()
     }
 }
