@@ -111,9 +111,13 @@ final class HTTPConnection {
     // MARK: - Reading the head
 
     /// Reads until a complete head is buffered, then parses it and consumes its bytes.
+    ///
+    /// The parser resumes after each read where it stopped, so a head trickled in one byte at a
+    /// time costs linear time, not quadratic.
     private func readHead(deadline: ContinuousClock.Instant) throws -> (HTTPRequestHead, HTTPBodyFraming) {
+        var parser = HTTPRequestParser(limits: configuration.limits)
         while true {
-            if let parsed = try HTTPRequestParser.parseHead(received.unconsumed, limits: configuration.limits) {
+            if let parsed = try parser.parse(received.unconsumed) {
                 received.consume(parsed.headLength)
                 return (parsed.head, parsed.framing)
             }

@@ -3,7 +3,9 @@
 ///
 /// Contract: the scanner reads one parse attempt's bytes, indexed from 0, and reports errors in
 /// the order their bytes arrive. So parsing a prefix of a head either returns `nil` or throws the
-/// error the whole head would throw, and a server can simply parse again after every read.
+/// error the whole head would throw. A parse resumes where the previous attempt on a shorter
+/// prefix stopped (`Progress`), so a head that arrives one byte at a time costs linear time, not
+/// quadratic.
 ///
 /// Why bytes: a server parses tens of thousands of heads per second, so boundaries are found on
 /// bytes and each name, value and target becomes a `String` once, never byte by byte.
@@ -12,6 +14,25 @@ struct HTTPHeadScanner {
     struct Line {
         var content: Range<Int>
         var next: Int
+    }
+
+    /// How far a parse got in the bytes it has seen: kept between attempts on longer prefixes of
+    /// the same head, so no byte is scanned twice.
+    struct Progress {
+        /// Where the line being scanned starts.
+        var lineStart = 0
+        /// Every byte of that line before this index is plain content: no line end, no NUL, no
+        /// bare CR, within the limit. Scanning resumes here.
+        var scanned = 0
+        /// The fields read so far, once the start line is behind.
+        var section = FieldSection()
+        var fields: [HTTPFields.Field] = []
+
+        /// Moves on to the line starting at `start`.
+        mutating func startLine(at start: Int) {
+            lineStart = start
+            scanned = start
+        }
     }
 
     /// A parsed field section, with the lines the parsers check later kept as byte ranges.
@@ -43,10 +64,14 @@ struct HTTPHeadScanner {
 
     /// The line starting at `start`, or `nil` while its line ending has not arrived.
     ///
+    /// Scanning begins at `scanned` (bytes before it were checked by an earlier attempt); on `nil`,
+    /// `scanned` says where the next attempt resumes.
+    ///
     /// - Throws: `tooLong` for a byte other than CR or LF at or after `contentLimit`, and
     ///   `.invalidCharacter` for a NUL or a bare CR.
-    func line(from start: Int, contentLimit: Int, tooLong: HTTPParseError) throws(HTTPParseError) -> Line? {
-        var index = start
+    func line(from start: Int, scanned: inout Int, contentLimit: Int, tooLong: HTTPParseError) throws(HTTPParseError) -> Line? {
+        var index = max(start, scanned)
+        defer { scanned = index }
         while index < bytes.count {
             let byte = bytes[index]
             if byte == ASCII.lineFeed {
@@ -85,16 +110,16 @@ struct HTTPHeadScanner {
 
     /// The field lines from `start` up to and including the empty line, or `nil` while incomplete.
     ///
+    /// Resumes from `progress` (whose line must be at or after `start`) and records how far it got.
+    ///
     /// - Throws: `.headerSectionTooLarge` once the section cannot end within
     ///   `limits.maxHeaderSectionLength` bytes or has more than `limits.maxHeaderFieldCount` lines,
     ///   and the errors of `parseFieldLine(_:)`.
-    func fieldSection(from start: Int, limits: HTTPParserLimits) throws(HTTPParseError) -> FieldSection? {
+    func fieldSection(from start: Int, limits: HTTPParserLimits, progress: inout Progress) throws(HTTPParseError) -> FieldSection? {
         let sectionLimit = index(start, offsetBy: limits.maxHeaderSectionLength)
-        var fields: [HTTPFields.Field] = []
-        var section = FieldSection()
-        var position = start
         while true {
-            guard let line = try line(from: position, contentLimit: sectionLimit, tooLong: .headerSectionTooLarge)
+            guard let line = try line(from: progress.lineStart, scanned: &progress.scanned,
+                                      contentLimit: sectionLimit, tooLong: .headerSectionTooLarge)
             else {
                 // A CR past the limit, still waiting for its LF, is already too much.
                 if bytes.count > sectionLimit { throw .headerSectionTooLarge }
@@ -102,21 +127,22 @@ struct HTTPHeadScanner {
             }
             if line.next > sectionLimit { throw .headerSectionTooLarge }
             if line.content.isEmpty {
-                section.fields = HTTPFields(fields)
+                var section = progress.section
+                section.fields = HTTPFields(progress.fields)
                 section.end = line.next
                 return section
             }
-            if fields.count == limits.maxHeaderFieldCount { throw .headerSectionTooLarge }
+            if progress.fields.count == limits.maxHeaderFieldCount { throw .headerSectionTooLarge }
             let (name, value) = try parseFieldLine(line.content)
             if equals(name, "host", ignoringCase: true) {
-                section.hostCount += 1
+                progress.section.hostCount += 1
             } else if equals(name, "content-length", ignoringCase: true) {
-                section.contentLengthValues.append(value)
+                progress.section.contentLengthValues.append(value)
             } else if equals(name, "transfer-encoding", ignoringCase: true) {
-                section.transferEncodingValues.append(value)
+                progress.section.transferEncodingValues.append(value)
             }
-            fields.append(HTTPFields.Field(name: string(name), value: string(value)))
-            position = line.next
+            progress.fields.append(HTTPFields.Field(name: string(name), value: string(value)))
+            progress.startLine(at: line.next)
         }
     }
 

@@ -1,64 +1,96 @@
-/// A pure HTTP/1.1 request-head parser: bytes in, a request head or a typed error out.
+/// An HTTP/1.1 request-head parser: bytes in, a request head or a typed error out.
 ///
 /// It is strict where leniency lets two parsers disagree about where a request ends (request
 /// smuggling, RFC 9112 §11.2): it rejects bare CR, NUL, obs-fold, whitespace before a colon,
 /// conflicting or signed `Content-Length`, and `Content-Length` together with `Transfer-Encoding`.
 /// It is lenient only where the RFC allows: leading empty lines and bare LF line endings.
 ///
-/// It keeps no state between calls: the server parses its whole buffer again after each read.
-/// A prefix of a head returns `nil` or throws the error the whole head would throw, and limits
-/// are enforced on the bytes received so far, so an endless line is refused as soon as it passes
-/// the limit. Field values are decoded as UTF-8; obs-text that is not UTF-8 becomes U+FFFD.
-public enum HTTPRequestParser {
+/// A server calls `parse(_:)` after every read with all the bytes of the head received so far;
+/// the parser resumes where the previous call stopped, so a head trickled in one byte at a time
+/// costs linear time. A prefix of a head returns `nil` or throws the error the whole head would,
+/// and limits are enforced on the bytes received so far, so an endless line is refused as soon as
+/// it passes the limit. Field values are decoded as UTF-8; obs-text that is not UTF-8 becomes
+/// U+FFFD. `parseHead(_:limits:)` parses a complete buffer in one call.
+public struct HTTPRequestParser: Sendable {
     private typealias ASCII = HTTPHeadScanner.ASCII
 
-    /// Parses the request head at the start of `bytes`.
+    /// The limits this parser enforces.
+    public let limits: HTTPParserLimits
+    private var progress = HTTPHeadScanner.Progress()
+    /// Bytes of the request line checked as possible method characters so far.
+    private var methodScanned = 0
+    /// The request line, once it is complete, and where the field section starts.
+    private var requestLine: (method: HTTPMethod, target: String, version: HTTPVersion, end: Int)?
+
+    /// A parser for one request head.
+    public init(limits: HTTPParserLimits = .default) {
+        self.limits = limits
+    }
+
+    /// Parses the request head at the start of `bytes`, which must begin with the bytes every
+    /// earlier call on this parser was given.
     ///
     /// - Returns: `nil` while the head is incomplete and no limit is exceeded yet; otherwise the
-    ///   head, how its content is framed, and how many bytes of `bytes` the head used.
+    ///   head, how its content is framed, and how many bytes of `bytes` the head used. Start a
+    ///   new parser for the next head.
+    public mutating func parse(
+        _ bytes: ArraySlice<UInt8>
+    ) throws(HTTPParseError) -> (head: HTTPRequestHead, framing: HTTPBodyFraming, headLength: Int)? {
+        // Why a buffer pointer: indices from 0 whatever the slice's start, no per-byte bounds checks.
+        try bytes.withUnsafeBufferPointer { (buffer) throws(HTTPParseError) in
+            try parse(HTTPHeadScanner(bytes: buffer))
+        }
+    }
+
+    /// Parses the complete request head at the start of `bytes` in one call.
     public static func parseHead(
         _ bytes: ArraySlice<UInt8>,
         limits: HTTPParserLimits = .default
     ) throws(HTTPParseError) -> (head: HTTPRequestHead, framing: HTTPBodyFraming, headLength: Int)? {
-        // Why a buffer pointer: indices from 0 whatever the slice's start, no per-byte bounds checks.
-        try bytes.withUnsafeBufferPointer { (buffer) throws(HTTPParseError) in
-            try parseHead(HTTPHeadScanner(bytes: buffer), limits: limits)
-        }
+        var parser = HTTPRequestParser(limits: limits)
+        return try parser.parse(bytes)
     }
 
     // MARK: - Head
 
-    /// Parses the head the scanner's bytes start with.
-    private static func parseHead(
-        _ scanner: HTTPHeadScanner,
-        limits: HTTPParserLimits
+    /// Parses on from where the previous call stopped.
+    private mutating func parse(
+        _ scanner: HTTPHeadScanner
     ) throws(HTTPParseError) -> (head: HTTPRequestHead, framing: HTTPBodyFraming, headLength: Int)? {
-        var lineStart = 0
-        var requestLine: HTTPHeadScanner.Line
-        while true {
-            let contentLimit = scanner.index(lineStart, offsetBy: limits.maxRequestLineLength)
-            // First, so that the earliest bad byte decides the error, as with every other check.
-            try rejectImpossibleMethod(from: lineStart, scanner)
-            guard let line = try scanner.line(from: lineStart, contentLimit: contentLimit, tooLong: .requestLineTooLong)
-            else { return nil }
-            if !line.content.isEmpty {
-                requestLine = line
-                break
-            }
-            // RFC 9112 §2.2: ignore empty lines before the request line. They count against the
-            // request-line limit, so a stream of them cannot grow the server's buffer forever.
-            lineStart = line.next
-            if lineStart > limits.maxRequestLineLength { throw .requestLineTooLong }
+        if requestLine == nil {
+            guard let line = try scanRequestLine(scanner) else { return nil }
+            let (method, target, version) = try Self.parseRequestLine(line.content, scanner)
+            requestLine = (method, target, version, line.next)
+            progress.startLine(at: line.next)
         }
-        let (method, target, version) = try parseRequestLine(requestLine.content, scanner)
-        guard let section = try scanner.fieldSection(from: requestLine.next, limits: limits) else { return nil }
+        guard let (method, target, version, fieldsStart) = requestLine,
+              let section = try scanner.fieldSection(from: fieldsStart, limits: limits, progress: &progress)
+        else { return nil }
         // RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host line; no request has more than one.
         if section.hostCount > 1 || (version == .http1_1 && section.hostCount == 0) {
             throw .missingOrDuplicateHost
         }
-        let framing = try framing(of: section, version: version, scanner, limits: limits)
+        let framing = try Self.framing(of: section, version: version, scanner, limits: limits)
         let head = HTTPRequestHead(method: method, target: target, version: version, headerFields: section.fields)
         return (head, framing, section.end)
+    }
+
+    /// The request line, after any empty lines, or `nil` while it is incomplete.
+    private mutating func scanRequestLine(_ scanner: HTTPHeadScanner) throws(HTTPParseError) -> HTTPHeadScanner.Line? {
+        while true {
+            let contentLimit = scanner.index(progress.lineStart, offsetBy: limits.maxRequestLineLength)
+            // First, so that the earliest bad byte decides the error, as with every other check.
+            try rejectImpossibleMethod(scanner)
+            guard let line = try scanner.line(from: progress.lineStart, scanned: &progress.scanned,
+                                              contentLimit: contentLimit, tooLong: .requestLineTooLong)
+            else { return nil }
+            if !line.content.isEmpty { return line }
+            // RFC 9112 §2.2: ignore empty lines before the request line. They count against the
+            // request-line limit, so a stream of them cannot grow the server's buffer forever.
+            progress.startLine(at: line.next)
+            methodScanned = line.next
+            if progress.lineStart > limits.maxRequestLineLength { throw .requestLineTooLong }
+        }
     }
 
     // MARK: - Request line
@@ -68,13 +100,20 @@ public enum HTTPRequestParser {
     /// is answered at once, as nginx does, instead of waiting for a line end that may never come.
     ///
     /// CR, LF and NUL are left to the line scanner, so that a prefix of the input throws exactly
-    /// what the whole input would.
-    private static func rejectImpossibleMethod(from start: Int, _ scanner: HTTPHeadScanner) throws(HTTPParseError) {
-        for index in start..<scanner.bytes.count {
+    /// what the whole input would. Resumes at `methodScanned`; once the method has ended, it
+    /// stops looking.
+    private mutating func rejectImpossibleMethod(_ scanner: HTTPHeadScanner) throws(HTTPParseError) {
+        var index = max(methodScanned, progress.lineStart)
+        defer { methodScanned = index }
+        while index < scanner.bytes.count {
             let byte = scanner.bytes[index]
-            if byte == ASCII.space || byte == ASCII.carriageReturn || byte == ASCII.lineFeed || byte == 0 { return }
+            if byte == ASCII.space || byte == ASCII.carriageReturn || byte == ASCII.lineFeed || byte == 0 {
+                index = Int.max  // the method has ended: nothing more to check
+                return
+            }
             // RFC 9110 §9.1: the method is a token.
             guard ASCII.isTokenCharacter(byte) else { throw .malformedRequestLine }
+            index += 1
         }
     }
 

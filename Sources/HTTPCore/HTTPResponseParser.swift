@@ -1,4 +1,4 @@
-/// A pure HTTP/1.1 response-head parser for a client reading an upstream's answer: bytes in, a
+/// An HTTP/1.1 response-head parser for a client reading an upstream's answer: bytes in, a
 /// response head and its framing or a typed error out.
 ///
 /// It shares its line and field rules with `HTTPRequestParser` (through `HTTPHeadScanner`): bare
@@ -9,39 +9,71 @@
 /// The error cases are named for requests: a malformed status line throws `.malformedRequestLine`.
 /// A proxy answers any of them with 502 Bad Gateway, which RFC 9112 §5.2 names as a proxy's
 /// answer to obs-fold in a response.
-public enum HTTPResponseParser {
+///
+/// Like `HTTPRequestParser`, it resumes where the previous call stopped: an upstream that trickles
+/// its head costs linear time.
+public struct HTTPResponseParser: Sendable {
     private typealias ASCII = HTTPHeadScanner.ASCII
 
-    /// Parses the response head at the start of `bytes`, the answer to a `requestMethod` request.
+    /// The method of the request this response answers: it decides whether content follows.
+    public let requestMethod: HTTPMethod
+    /// The limits this parser enforces.
+    public let limits: HTTPParserLimits
+    private var progress = HTTPHeadScanner.Progress()
+    /// The status line, once it is complete, and where the field section starts.
+    private var statusLine: (version: HTTPVersion, status: HTTPStatus, end: Int)?
+
+    /// A parser for the head of the answer to a `requestMethod` request.
+    public init(requestMethod: HTTPMethod, limits: HTTPParserLimits = .default) {
+        self.requestMethod = requestMethod
+        self.limits = limits
+    }
+
+    /// Parses the response head at the start of `bytes`, which must begin with the bytes every
+    /// earlier call on this parser was given.
     ///
     /// - Returns: `nil` while the head is incomplete and no limit is exceeded yet; otherwise the
     ///   head, how its content is framed, and how many bytes of `bytes` the head used.
+    public mutating func parse(
+        _ bytes: ArraySlice<UInt8>
+    ) throws(HTTPParseError) -> (head: HTTPResponseHead, framing: HTTPBodyFraming, headLength: Int)? {
+        // Why a buffer pointer: indices from 0 whatever the slice's start, no per-byte bounds checks.
+        try bytes.withUnsafeBufferPointer { (buffer) throws(HTTPParseError) in
+            try parse(HTTPHeadScanner(bytes: buffer))
+        }
+    }
+
+    /// Parses the complete response head at the start of `bytes`, the answer to a `requestMethod`
+    /// request, in one call.
     public static func parseHead(
         _ bytes: ArraySlice<UInt8>,
         requestMethod: HTTPMethod,
         limits: HTTPParserLimits = .default
     ) throws(HTTPParseError) -> (head: HTTPResponseHead, framing: HTTPBodyFraming, headLength: Int)? {
-        // Why a buffer pointer: indices from 0 whatever the slice's start, no per-byte bounds checks.
-        try bytes.withUnsafeBufferPointer { (buffer) throws(HTTPParseError) in
-            try parseHead(HTTPHeadScanner(bytes: buffer), requestMethod: requestMethod, limits: limits)
-        }
+        var parser = HTTPResponseParser(requestMethod: requestMethod, limits: limits)
+        return try parser.parse(bytes)
     }
 
     // MARK: - Head
 
-    /// Parses the head the scanner's bytes start with.
-    private static func parseHead(
-        _ scanner: HTTPHeadScanner,
-        requestMethod: HTTPMethod,
-        limits: HTTPParserLimits
+    /// Parses on from where the previous call stopped.
+    private mutating func parse(
+        _ scanner: HTTPHeadScanner
     ) throws(HTTPParseError) -> (head: HTTPResponseHead, framing: HTTPBodyFraming, headLength: Int)? {
-        let contentLimit = scanner.index(0, offsetBy: limits.maxRequestLineLength)
-        guard let statusLine = try scanner.line(from: 0, contentLimit: contentLimit, tooLong: .headerSectionTooLarge)
+        if statusLine == nil {
+            let contentLimit = scanner.index(0, offsetBy: limits.maxRequestLineLength)
+            guard let line = try scanner.line(from: 0, scanned: &progress.scanned, contentLimit: contentLimit,
+                                              tooLong: .headerSectionTooLarge)
+            else { return nil }
+            let (version, status) = try Self.parseStatusLine(line.content, scanner)
+            statusLine = (version, status, line.next)
+            progress.startLine(at: line.next)
+        }
+        guard let (version, status, fieldsStart) = statusLine,
+              let section = try scanner.fieldSection(from: fieldsStart, limits: limits, progress: &progress)
         else { return nil }
-        let (version, status) = try parseStatusLine(statusLine.content, scanner)
-        guard let section = try scanner.fieldSection(from: statusLine.next, limits: limits) else { return nil }
         var head = HTTPResponseHead(version: version, status: status, headerFields: section.fields)
-        let framing = try framing(of: section, head: &head, requestMethod: requestMethod, scanner)
+        let framing = try Self.framing(of: section, head: &head, requestMethod: requestMethod, scanner)
         return (head, framing, section.end)
     }
 

@@ -15,9 +15,10 @@ struct UpstreamReader: Sendable {
     /// Reads and parses the next response head, which must be complete by `deadline`.
     mutating func readHead(requestMethod: HTTPMethod,
                            deadline: ContinuousClock.Instant) throws(HTTPClientError) -> (head: HTTPResponseHead, framing: HTTPBodyFraming) {
+        var parser = HTTPResponseParser(requestMethod: requestMethod)
         while true {
             do {
-                if let parsed = try HTTPResponseParser.parseHead(received.unconsumed, requestMethod: requestMethod) {
+                if let parsed = try parser.parse(received.unconsumed) {
                     received.consume(parsed.headLength)
                     return (parsed.head, parsed.framing)
                 }

@@ -88,10 +88,12 @@ struct HTTPRequestParserTests {
 
     @Test("An accepted request parses the same at every split", arguments: accepted)
     func acceptedRequest(_ example: Accepted) {
-        let outcome = parseAtEveryByteSplit(Array((example.input + example.after).utf8)) { bytes throws(HTTPParseError) in
+        let input = Array((example.input + example.after).utf8)
+        let outcome = parseAtEveryByteSplit(input) { bytes throws(HTTPParseError) in
             try HTTPRequestParser.parseHead(bytes, limits: example.limits)
         }
         #expect(outcome == .parsed(example.head, example.framing, headLength: example.input.utf8.count))
+        #expect(parseByteByByte(input, with: HTTPRequestParser(limits: example.limits)) == outcome)
     }
 
     @Test("Field lookup ignores case and joins repeated lines")
@@ -336,10 +338,32 @@ struct HTTPRequestParserTests {
             try HTTPRequestParser.parseHead(bytes, limits: example.limits)
         }
         #expect(outcome == .failed(example.error), sourceLocation: sourceLocation)
+        #expect(parseByteByByte(example.input, with: HTTPRequestParser(limits: example.limits)) == outcome,
+                sourceLocation: sourceLocation)
     }
 }
 
 // MARK: - Feeding every split (shared with the response parser's tests)
+
+/// A head parser that keeps its progress between calls on longer prefixes of one head.
+protocol IncrementalHeadParser {
+    associatedtype Head: Equatable
+    mutating func parse(_ bytes: ArraySlice<UInt8>) throws(HTTPParseError) -> (head: Head, framing: HTTPBodyFraming, headLength: Int)?
+}
+
+extension HTTPRequestParser: IncrementalHeadParser {}
+extension HTTPResponseParser: IncrementalHeadParser {}
+
+/// Feeds one parser every prefix of `input`, one byte longer each time, as a server does with a
+/// head that arrives one byte per read; the outcome once it stops being incomplete.
+func parseByteByByte<Parser: IncrementalHeadParser>(_ input: [UInt8], with parser: Parser) -> ParseOutcome<Parser.Head> {
+    var parser = parser
+    for count in 0...input.count {
+        let outcome = ParseOutcome { () throws(HTTPParseError) in try parser.parse(input[..<count]) }
+        if outcome != .incomplete { return outcome }
+    }
+    return .incomplete
+}
 
 /// What one call of a head parser returned, comparable in tests.
 enum ParseOutcome<Head: Equatable>: Equatable, CustomStringConvertible {

@@ -85,10 +85,12 @@ struct HTTPResponseParserTests {
 
     @Test("An accepted response parses the same at every split", arguments: accepted)
     func acceptedResponse(_ example: Accepted) {
-        let outcome = parseAtEveryByteSplit(Array((example.input + example.after).utf8)) { bytes throws(HTTPParseError) in
+        let input = Array((example.input + example.after).utf8)
+        let outcome = parseAtEveryByteSplit(input) { bytes throws(HTTPParseError) in
             try HTTPResponseParser.parseHead(bytes, requestMethod: example.requestMethod, limits: example.limits)
         }
         #expect(outcome == .parsed(example.head, example.framing, headLength: example.input.utf8.count))
+        #expect(parseByteByByte(input, with: HTTPResponseParser(requestMethod: example.requestMethod, limits: example.limits)) == outcome)
     }
 
     @Test("Keep-alive follows the version and the Connection field", arguments: [
@@ -157,5 +159,6 @@ struct HTTPResponseParserTests {
             try HTTPResponseParser.parseHead(bytes, requestMethod: .get, limits: example.limits)
         }
         #expect(outcome == .failed(example.error))
+        #expect(parseByteByByte(Array(example.input.utf8), with: HTTPResponseParser(requestMethod: .get, limits: example.limits)) == outcome)
     }
 }
