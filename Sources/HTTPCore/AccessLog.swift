@@ -8,7 +8,14 @@ import Glibc
 ///
 /// Each line is one `write(2)` to standard error, as nginx writes its access log when no
 /// `buffer=` is set. A shared buffer behind a lock looked cheaper but measured far slower: with
-/// 64 connection threads, contention on the lock took over a third of the server's time.
+/// 64 connection threads, contention on the lock took over a third of the server's time. One
+/// write keeps lines whole in a file or on a terminal; on a pipe, the kernel keeps a write whole
+/// only up to `PIPE_BUF` (4,096 bytes), so a line longer than that (an 8 KB request line) may
+/// interleave with another connection's line there.
+///
+/// What clients send is escaped as nginx escapes it: `"`, `\`, control bytes and bytes above
+/// 0x7E become `\xHH`, so a request line or User-Agent can never close its quoted field and
+/// forge the fields after it.
 public final class AccessLog: Sendable {
     /// One finished request, as the log sees it.
     public struct Entry: Sendable {
@@ -69,8 +76,30 @@ public final class AccessLog: Sendable {
         let seconds = Double(entry.duration.components.seconds) + Double(entry.duration.components.attoseconds) / 1e18
         let milliseconds = Int((seconds * 1000).rounded())
         let time = "\(milliseconds / 1000).\(String(milliseconds % 1000).leftPadded(to: 3))"
-        return "\(host) - - [\(Self.localTime())] \"\(entry.requestLine)\" \(entry.status) \(entry.bodyBytes) "
-            + "\"\(entry.referer ?? "-")\" \"\(entry.userAgent ?? "-")\" \(time)\n"
+        return "\(host) - - [\(Self.localTime())] \"\(Self.escape(entry.requestLine))\" \(entry.status) \(entry.bodyBytes) "
+            + "\"\(Self.escape(entry.referer ?? "-"))\" \"\(Self.escape(entry.userAgent ?? "-"))\" \(time)\n"
+    }
+
+    /// `text` with `"`, `\`, control bytes and bytes above 0x7E written as `\xHH`, as nginx's
+    /// access log writes variables (`escape=default`).
+    public static func escape(_ text: String) -> String {
+        let bytes = text.utf8
+        guard bytes.contains(where: needsEscaping) else { return text }
+        var escaped: [UInt8] = []
+        escaped.reserveCapacity(bytes.count + 16)
+        let hex = Array("0123456789ABCDEF".utf8)
+        for byte in bytes {
+            if needsEscaping(byte) {
+                escaped += [UInt8(ascii: "\\"), UInt8(ascii: "x"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+            } else {
+                escaped.append(byte)
+            }
+        }
+        return String(decoding: escaped, as: UTF8.self)
+    }
+
+    private static func needsEscaping(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte > 0x7E || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
     }
 
     /// The current time in nginx's `$time_local` form, `21/Nov/2026:08:15:02 +0000`.

@@ -73,17 +73,17 @@ public final class HTTPClient: Sendable {
     }
 
     private func serialize(method: HTTPMethod, target: String, headerFields: HTTPFields, body: [UInt8]) -> [UInt8] {
-        var head = "\(method) \(target) HTTP/1.1\r\n"
-        if !headerFields.contains("Host") { head += "Host: \(upstream.proxyHost)\r\n" }
+        var head = Array("\(method) \(target) HTTP/1.1\r\n".utf8)
+        if !headerFields.contains("Host") { head.append(contentsOf: "Host: \(upstream.proxyHost)\r\n".utf8) }
         for field in headerFields
         where !field.name.equalsIgnoringASCIICase("Content-Length") && !field.name.equalsIgnoringASCIICase("Transfer-Encoding") {
-            head += "\(field.name): \(field.value)\r\n"
+            field.serialize(into: &head)
         }
         if !body.isEmpty || [.post, .put, .patch].contains(method) {
-            head += "Content-Length: \(body.count)\r\n"
+            head.append(contentsOf: "Content-Length: \(body.count)\r\n".utf8)
         }
-        head += "\r\n"
-        return Array(head.utf8) + body
+        head.append(contentsOf: "\r\n".utf8)
+        return head + body
     }
 
     // MARK: - The connection pool

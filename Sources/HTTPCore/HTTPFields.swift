@@ -4,13 +4,41 @@
 /// leading or trailing whitespace.
 public struct HTTPFields: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
     /// One header field line.
+    ///
+    /// A value is opaque bytes (RFC 9110 §5.5): obs-text may be in any charset. `value` is the
+    /// value as text; when the bytes received are not UTF-8, `value` shows them with U+FFFD and
+    /// `receivedBytes` keeps them, so that a proxy passes them on exactly as received.
     public struct Field: Sendable, Equatable {
         public var name: String
-        public var value: String
+        /// The value as text. Setting it forgets `receivedBytes`.
+        public var value: String {
+            didSet { receivedBytes = nil }
+        }
+        /// The value's bytes as received, kept only when they are not valid UTF-8.
+        public private(set) var receivedBytes: [UInt8]?
 
         public init(name: String, value: String) {
             self.name = name
             self.value = value
+        }
+
+        /// A field whose value is `bytes` as received: text if they are UTF-8, kept as bytes if not.
+        public init(name: String, valueBytes bytes: some Collection<UInt8>) {
+            self.name = name
+            if let text = String(validating: bytes, as: UTF8.self) {
+                value = text
+            } else {
+                value = String(decoding: bytes, as: UTF8.self)
+                receivedBytes = Array(bytes)
+            }
+        }
+
+        /// Appends `name: value` and CRLF, the value as received, to `head` (RFC 9112 §5).
+        public func serialize(into head: inout [UInt8]) {
+            head.append(contentsOf: name.utf8)
+            head.append(contentsOf: ": ".utf8)
+            if let receivedBytes { head.append(contentsOf: receivedBytes) } else { head.append(contentsOf: value.utf8) }
+            head.append(contentsOf: "\r\n".utf8)
         }
     }
 

@@ -40,7 +40,7 @@ struct HTTPHeadScanner {
         var fields = HTTPFields()
         /// The index just after the empty line that ends the head.
         var end = 0
-        var hostCount = 0
+        var hostValues: [Range<Int>] = []
         var contentLengthValues: [Range<Int>] = []
         var transferEncodingValues: [Range<Int>] = []
     }
@@ -135,13 +135,13 @@ struct HTTPHeadScanner {
             if progress.fields.count == limits.maxHeaderFieldCount { throw .headerSectionTooLarge }
             let (name, value) = try parseFieldLine(line.content)
             if equals(name, "host", ignoringCase: true) {
-                progress.section.hostCount += 1
+                progress.section.hostValues.append(value)
             } else if equals(name, "content-length", ignoringCase: true) {
                 progress.section.contentLengthValues.append(value)
             } else if equals(name, "transfer-encoding", ignoringCase: true) {
                 progress.section.transferEncodingValues.append(value)
             }
-            progress.fields.append(HTTPFields.Field(name: string(name), value: string(value)))
+            progress.fields.append(HTTPFields.Field(name: string(name), valueBytes: UnsafeBufferPointer(rebasing: bytes[value])))
             progress.startLine(at: line.next)
         }
     }

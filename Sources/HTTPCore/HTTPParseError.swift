@@ -19,6 +19,8 @@ public enum HTTPParseError: Error, Equatable, Sendable {
     case obsoleteLineFolding
     /// An HTTP/1.1 request without exactly one `Host` field (RFC 9112 §3.2).
     case missingOrDuplicateHost
+    /// A `Host` value that is not `host[:port]` (RFC 9112 §3.2, RFC 3986 §3.2.2).
+    case invalidHost
     /// A `Content-Length` that is not a number, or several that disagree (RFC 9112 §6.3).
     case invalidContentLength
     /// Both `Content-Length` and `Transfer-Encoding` (RFC 9112 §6.1): a smuggling vector.
@@ -50,7 +52,7 @@ public enum HTTPParseError: Error, Equatable, Sendable {
         case .contentTooLarge: .contentTooLarge
         case .headTimeout, .contentTimeout: .requestTimeout
         case .malformedRequestLine, .malformedHeaderField, .whitespaceBeforeColon,
-             .obsoleteLineFolding, .missingOrDuplicateHost, .invalidContentLength,
+             .obsoleteLineFolding, .missingOrDuplicateHost, .invalidHost, .invalidContentLength,
              .contentLengthWithTransferEncoding, .invalidTransferEncoding,
              .malformedChunkedBody, .invalidCharacter, .incompleteRequest:
             .badRequest
@@ -68,6 +70,7 @@ public enum HTTPParseError: Error, Equatable, Sendable {
         case .whitespaceBeforeColon: "whitespace between header name and colon"
         case .obsoleteLineFolding: "obsolete line folding is not allowed"
         case .missingOrDuplicateHost: "HTTP/1.1 requests need exactly one Host header"
+        case .invalidHost: "invalid Host header"
         case .invalidContentLength: "invalid Content-Length"
         case .contentLengthWithTransferEncoding: "Content-Length together with Transfer-Encoding"
         case .unsupportedTransferCoding: "unsupported transfer coding"

@@ -66,10 +66,12 @@ public struct HTTPRequestParser: Sendable {
         guard let (method, target, version, fieldsStart) = requestLine,
               let section = try scanner.fieldSection(from: fieldsStart, limits: limits, progress: &progress)
         else { return nil }
-        // RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host line; no request has more than one.
-        if section.hostCount > 1 || (version == .http1_1 && section.hostCount == 0) {
+        // RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host line; no request has more than
+        // one; and a Host with an invalid value is answered with 400 too.
+        if section.hostValues.count > 1 || (version == .http1_1 && section.hostValues.isEmpty) {
             throw .missingOrDuplicateHost
         }
+        if let host = section.hostValues.first, !Self.isValidHost(host, scanner) { throw .invalidHost }
         let framing = try Self.framing(of: section, version: version, scanner, limits: limits)
         let head = HTTPRequestHead(method: method, target: target, version: version, headerFields: section.fields)
         return (head, framing, section.end)
@@ -145,8 +147,13 @@ public struct HTTPRequestParser: Sendable {
         _ scanner: HTTPHeadScanner
     ) -> Bool {
         let bytes = scanner.bytes
-        // RFC 9112 §3.2: no whitespace or control characters in a target (RFC 3986 has none).
-        guard !target.isEmpty, target.allSatisfy({ bytes[$0] > 0x20 && bytes[$0] != 0x7F }) else { return false }
+        // RFC 9112 §3.2: no whitespace or control characters in a target (RFC 3986 has none), and
+        // no fragment: a `#` is never part of a request target. Bytes above 0x7F are not URI
+        // characters either, but clients send UTF-8 paths raw; they are accepted as UTF-8 only,
+        // so the target is kept (and forwarded) exactly as received.
+        guard !target.isEmpty, target.allSatisfy({ bytes[$0] > 0x20 && bytes[$0] != 0x7F && bytes[$0] != UInt8(ascii: "#") }),
+              String(validating: UnsafeBufferPointer(rebasing: bytes[target]), as: UTF8.self) != nil
+        else { return false }
         // RFC 9112 §3.2.3: CONNECT uses the authority-form, `host:port`, and only CONNECT does.
         if method == .connect {
             guard let colon = target.last(where: { bytes[$0] == ASCII.colon }) else { return false }
@@ -164,10 +171,65 @@ public struct HTTPRequestParser: Sendable {
             guard authorityStart < target.upperBound,
                   scanner.equals(target.lowerBound..<authorityStart, scheme, ignoringCase: true)
             else { continue }
-            let first = bytes[authorityStart]
-            return first != UInt8(ascii: "/") && first != UInt8(ascii: "?") && first != UInt8(ascii: "#")
+            var authorityEnd = authorityStart
+            while authorityEnd < target.upperBound, bytes[authorityEnd] != UInt8(ascii: "/"), bytes[authorityEnd] != UInt8(ascii: "?") {
+                authorityEnd += 1
+            }
+            // RFC 9110 §4.2.4: userinfo (`user@host`) in an http(s) URI is an error.
+            return isValidHost(authorityStart..<authorityEnd, scanner, allowsEmpty: false)
         }
         return false
+    }
+
+    /// Whether `range` is `uri-host [ ":" port ]` (RFC 3986 §3.2.2 and §3.2.3), as a `Host`
+    /// value (which may be empty, RFC 9112 §3.2) or the authority of an absolute-form target.
+    ///
+    /// `uri-host` is an IP literal in brackets, or a reg-name of unreserved characters,
+    /// sub-delims and percent-encodings (an IPv4 address is one too): no space, `/`, `@` or `#`.
+    private static func isValidHost(_ range: Range<Int>, _ scanner: HTTPHeadScanner, allowsEmpty: Bool = true) -> Bool {
+        let bytes = scanner.bytes
+        guard !range.isEmpty else { return allowsEmpty }
+        var index = range.lowerBound
+        if bytes[index] == UInt8(ascii: "[") {
+            // RFC 3986 §3.2.2: IP-literal, hex digits, colons and dots (and IPvFuture's characters).
+            index += 1
+            while index < range.upperBound, bytes[index] != UInt8(ascii: "]") {
+                guard isUnreservedOrSubDelimiter(bytes[index]) || bytes[index] == ASCII.colon else { return false }
+                index += 1
+            }
+            guard index < range.upperBound, index > range.lowerBound + 1 else { return false }
+            index += 1
+        } else {
+            while index < range.upperBound, bytes[index] != ASCII.colon {
+                if bytes[index] == UInt8(ascii: "%") {
+                    // RFC 3986 §2.1: a percent sign starts exactly two hex digits.
+                    guard index + 2 < range.upperBound, ASCII.hexDigitValue(bytes[index + 1]) != nil,
+                          ASCII.hexDigitValue(bytes[index + 2]) != nil
+                    else { return false }
+                    index += 3
+                    continue
+                }
+                guard isUnreservedOrSubDelimiter(bytes[index]) else { return false }
+                index += 1
+            }
+        }
+        // RFC 3986 §3.2.3: port = *DIGIT.
+        guard index < range.upperBound else { return true }
+        guard bytes[index] == ASCII.colon else { return false }
+        return (index + 1..<range.upperBound).allSatisfy { ASCII.digitValue(bytes[$0]) != nil }
+    }
+
+    /// Whether `byte` is unreserved or a sub-delim (RFC 3986 §2.2, §2.3).
+    private static func isUnreservedOrSubDelimiter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"),
+             UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("),
+             UInt8(ascii: ")"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="):
+            true
+        default:
+            false
+        }
     }
 
     // MARK: - Framing

@@ -20,29 +20,31 @@ enum ResponseHead {
         keepAlive: Bool,
         requestVersion: HTTPVersion
     ) -> [UInt8] {
-        var head = "HTTP/1.1 \(response.status.code) \(response.status.reasonPhrase)\r\n"
-        head += "Server: \(serverName)\r\nDate: \(date)\r\n"
+        var head: [UInt8] = []
+        head.reserveCapacity(256)
+        head.append(contentsOf: "HTTP/1.1 \(response.status.code) \(response.status.reasonPhrase)\r\n".utf8)
+        head.append(contentsOf: "Server: \(serverName)\r\nDate: \(date)\r\n".utf8)
         for field in response.headerFields where !framingFields.contains(where: field.name.equalsIgnoringASCIICase) {
-            head += "\(field.name): \(field.value)\r\n"
+            field.serialize(into: &head)
         }
         // RFC 9110 §8.6: no Content-Length on 1xx and 204; on 304 it would have to describe the
         // 200 response, so it is left out there too.
         if response.status.allowsContent {
             if let count = response.body.count {
-                head += "Content-Length: \(count)\r\n"
+                head.append(contentsOf: "Content-Length: \(count)\r\n".utf8)
             } else if requestVersion == .http1_1 {
                 // RFC 9112 §7: a length not known in advance is sent chunked to an HTTP/1.1
                 // client; an HTTP/1.0 one reads until the close (the caller passes keepAlive false).
-                head += "Transfer-Encoding: chunked\r\n"
+                head.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8)
             }
         }
         if !keepAlive {
-            head += "Connection: close\r\n"
+            head.append(contentsOf: "Connection: close\r\n".utf8)
         } else if requestVersion == .http1_0 {
             // RFC 9112 §9.3: an HTTP/1.0 client keeps the connection only when told so.
-            head += "Connection: keep-alive\r\n"
+            head.append(contentsOf: "Connection: keep-alive\r\n".utf8)
         }
-        head += "\r\n"
-        return Array(head.utf8)
+        head.append(contentsOf: "\r\n".utf8)
+        return head
     }
 }

@@ -122,8 +122,12 @@ struct HTTPRequestParserTests {
         var limits = HTTPParserLimits.default
 
         init(_ testDescription: String, _ input: String, _ error: HTTPParseError, limits: HTTPParserLimits = .default) {
+            self.init(testDescription, Array(input.utf8), error, limits: limits)
+        }
+
+        init(_ testDescription: String, _ input: [UInt8], _ error: HTTPParseError, limits: HTTPParserLimits = .default) {
             self.testDescription = testDescription
-            self.input = Array(input.utf8)
+            self.input = input
             self.error = error
             self.limits = limits
         }
@@ -157,7 +161,63 @@ struct HTTPRequestParserTests {
         Rejected("A bare CR in the request line", "GET /\r HTTP/1.1\r\nHost: a\r\n\r\n", .invalidCharacter),
         Rejected("A bare CR ending the request line", "GET / HTTP/1.1\r\rHost: a\r\n\r\n", .invalidCharacter),
         Rejected("A NUL in the request line", "GET /\0 HTTP/1.1\r\nHost: a\r\n\r\n", .invalidCharacter),
+        // RFC 9110 §4.2.4: userinfo in an http(s) URI is an error (nginx: 400 too).
+        Rejected("Userinfo in an absolute-form target", "GET http://u@h/1.jpg HTTP/1.1\r\nHost: h\r\n\r\n", .malformedRequestLine),
+        // RFC 9112 §3.2: a request target has no fragment.
+        Rejected("A fragment in the target", "GET /1.jpg#top HTTP/1.1\r\nHost: a\r\n\r\n", .malformedRequestLine),
+        Rejected("A fragment right after the authority", "GET http://h#/echo/1.jpg HTTP/1.1\r\nHost: h\r\n\r\n", .malformedRequestLine),
+        Rejected("A port that is not a number in the target", "GET http://h:x/ HTTP/1.1\r\nHost: h\r\n\r\n", .malformedRequestLine),
+        Rejected("Bytes above 0x7F that are not UTF-8 in the target", [UInt8]("GET /caf".utf8) + [0xE9] + [UInt8](" HTTP/1.1\r\nHost: a\r\n\r\n".utf8),
+                 .malformedRequestLine),
     ]
+
+    // RFC 9112 §3.2: a Host whose value is not `uri-host [":" port]` is answered with 400 (nginx too).
+    static let rejectedHosts: [Rejected] = [
+        Rejected("A space in Host", "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", .invalidHost),
+        Rejected("A slash in Host", "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", .invalidHost),
+        Rejected("Userinfo in Host", "GET / HTTP/1.1\r\nHost: u@a\r\n\r\n", .invalidHost),
+        Rejected("A port that is not a number", "GET / HTTP/1.1\r\nHost: a:http\r\n\r\n", .invalidHost),
+        Rejected("A percent sign without two hex digits", "GET / HTTP/1.1\r\nHost: a%zz\r\n\r\n", .invalidHost),
+        Rejected("An unclosed IP literal", "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", .invalidHost),
+        Rejected("An empty IP literal", "GET / HTTP/1.1\r\nHost: []:80\r\n\r\n", .invalidHost),
+    ]
+
+    @Test("A Host that is not host[:port] is rejected at every split", arguments: rejectedHosts)
+    func rejectedHost(_ example: Rejected) {
+        expectRejection(example)
+    }
+
+    @Test("A Host may be a name, an IPv4 or IPv6 address, with a port, or empty", arguments: [
+        "example.com", "example.com:8080", "127.0.0.1:80", "[::1]:8080", "[fe80::1]", "xn--caf-dma.example", "a%41b", "",
+    ])
+    func acceptedHost(host: String) throws {
+        let input = Array("GET / HTTP/1.1\r\nHost: \(host)\r\n\r\n".utf8)
+        let head = try #require(try HTTPRequestParser.parseHead(input[...])).head
+        #expect(head.headerFields["Host"] == host)
+    }
+
+    @Test("A UTF-8 path is accepted and kept exactly as received")
+    func utf8Target() throws {
+        let input = Array("GET /caf\u{E9}.jpg HTTP/1.1\r\nHost: a\r\n\r\n".utf8)
+        let head = try #require(try HTTPRequestParser.parseHead(input[...])).head
+        #expect(Array(head.target.utf8) == Array("/caf\u{E9}.jpg".utf8))
+    }
+
+    @Test("A field value that is not UTF-8 keeps its bytes, and is sent on exactly as received")
+    func opaqueFieldValue() throws {
+        let value: [UInt8] = Array("caf".utf8) + [0xE9]
+        let input = Array("GET / HTTP/1.1\r\nHost: a\r\nX-Name: ".utf8) + value + Array("\r\n\r\n".utf8)
+        let head = try #require(try HTTPRequestParser.parseHead(input[...])).head
+        let field = try #require(head.headerFields.first { $0.name == "X-Name" })
+        #expect(field.receivedBytes == value)
+        #expect(field.value == "caf\u{FFFD}")
+        var line: [UInt8] = []
+        field.serialize(into: &line)
+        #expect(line == Array("X-Name: ".utf8) + value + [13, 10])
+        var changed = field
+        changed.value = "plain"
+        #expect(changed.receivedBytes == nil)
+    }
 
     static let rejectedFieldLines: [Rejected] = [
         Rejected("Whitespace before a colon", "GET / HTTP/1.1\r\nHost : a\r\n\r\n", .whitespaceBeforeColon),

@@ -397,6 +397,17 @@ struct HTTPServerTests {
         #expect(line.hasPrefix("127.0.0.1 - - ["))
         #expect(line.contains("] \"GET /logged HTTP/1.1\" 200 19 \"-\" \"test-agent\" "))
     }
+
+    @Test("A quote in the User-Agent or target cannot forge access-log fields: it is escaped as nginx does")
+    func accessLogEscaping() {
+        let entry = AccessLog.Entry(remoteAddress: "127.0.0.1:5000", requestLine: "GET /a\"b HTTP/1.1", status: 200,
+                                    bodyBytes: 5, referer: nil, userAgent: "curl\" 200 999 \"-\" \"forged\\ caf\u{E9}",
+                                    duration: .zero)
+        let line = AccessLog.standardError.format(entry)
+        #expect(line.contains("\"GET /a\\x22b HTTP/1.1\" 200 5 \"-\" \"curl\\x22 200 999 \\x22-\\x22 \\x22forged\\x5C caf\\xC3\\xA9\" "))
+        // Exactly the format's own quotes are left: three fields of two quotes each.
+        #expect(line.filter { $0 == "\"" }.count == 6)
+    }
 }
 
 @Suite("Request targets", .timeLimit(.minutes(1)))

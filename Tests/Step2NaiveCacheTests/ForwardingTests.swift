@@ -36,6 +36,22 @@ struct ForwardingTests {
         #expect(received.headerFields == ["Host": "127.0.0.1:\(origin.port)", "Cookie": "session=abc"])
     }
 
+    @Test("A field value that is not UTF-8 reaches the client byte for byte, on a MISS and on a HIT")
+    func opaqueFieldBytes() throws {
+        let value: [UInt8] = Array("caf".utf8) + [0xE9]
+        let origin = try RawOrigin { connection, _ in
+            while connection.readRequestLine() != nil {
+                connection.write(Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Name: ".utf8) + value + Array("\r\n\r\nok".utf8))
+            }
+        }
+        let fixture = try ProxyFixture(upstream: origin.upstream)
+        for cacheStatus in ["MISS", "HIT"] {
+            let response = try fixture.request(.get, "/name")
+            #expect(response.headerFields["X-Proxy-Cache"] == cacheStatus)
+            #expect(response.headerFields.first { $0.name == "X-Name" }?.receivedBytes == value)
+        }
+    }
+
     @Test("The client gets the origin's end-to-end fields, on a MISS and on a HIT, and no hop-by-hop field")
     func responseFieldsDownstream() throws {
         // Raw bytes: an HTTPServer would never send its handler's Connection field.
