@@ -6,7 +6,8 @@
 /// - `use(_:at:)` counts one GET or HEAD of a key, moves the key to the recently used end and
 ///   says whether to answer from the entry; only a counted key can have an entry stored.
 /// - A node not used for longer than `inactive` is forgotten, use count and entry together.
-/// - At most `maxKeys` nodes: a new key makes room by forgetting the least recently used one.
+/// - At most `keysZoneSize` bytes of nodes, each counted as `zoneBytes(for:)`: a new key makes
+///   room by forgetting the least recently used ones.
 /// - At most `maxSize` bytes of entries: a store makes room by forgetting least recently used
 ///   nodes; an entry larger than `maxSize` is never stored.
 ///
@@ -18,6 +19,18 @@ struct KeyIndex: Sendable {
     /// bytes on a 64-bit machine, which is why its documentation says one megabyte holds "about
     /// 8 thousand keys" (1 MiB / 128 = 8,192).
     static let bytesPerKey = 128
+
+    // ANCHOR: zone-bytes
+    /// What `key` costs in the keys zone: a node, plus the key's text where it takes memory of
+    /// its own. nginx's node holds only the key's md5, but this node holds the key itself, and
+    /// a key can be 8 KB of query string: counting only nodes, 90,000 such keys made a `10m`
+    /// zone hold 700 MB. Swift keeps a string of up to 15 UTF-8 bytes inside the `String`
+    /// value (inside the node); a longer one lives on the heap, and counts.
+    static func zoneBytes(for key: CacheKey) -> Int {
+        let length = key.rawValue.utf8.count
+        return bytesPerKey + (length > 15 ? length : 0)
+    }
+    // ANCHOR_END: zone-bytes
 
     // ANCHOR: node
     /// One key: nginx's `ngx_http_file_cache_node_t`, with the entry itself where nginx has a file.
@@ -37,10 +50,13 @@ struct KeyIndex: Sendable {
     let minUses: Int
     /// The most bytes of entries kept.
     let maxSize: Int
-    /// The most keys remembered.
-    let maxKeys: Int
+    /// The most bytes of nodes remembered (`zoneBytes(for:)` summed over the keys).
+    let keysZoneSize: Int
     /// How long a key is remembered after its last use.
     let inactive: Duration
+
+    /// The key a vacant slot holds: empty, so it keeps no memory.
+    private static let vacantKey = CacheKey(proxyHost: "", target: "")
 
     /// The nodes, in no particular order; a removed node's slot is reused by the next new key.
     private var nodes: [Node] = []
@@ -53,13 +69,15 @@ struct KeyIndex: Sendable {
     private(set) var storedBytes = 0
     /// The number of stored entries.
     private(set) var entryCount = 0
+    /// The sum of the remembered keys' `zoneBytes(for:)`.
+    private(set) var zoneBytesUsed = 0
 
-    /// An empty index whose zone of `keysZoneSize` bytes holds `keysZoneSize / bytesPerKey` keys.
+    /// An empty index whose zone of `keysZoneSize` bytes holds at most `keysZoneSize / bytesPerKey` keys.
     init(minUses: Int, maxSize: Int, keysZoneSize: Int, inactive: Duration) {
         precondition(minUses >= 1 && maxSize >= 0 && keysZoneSize >= Self.bytesPerKey && inactive > .zero)
         self.minUses = minUses
         self.maxSize = maxSize
-        self.maxKeys = keysZoneSize / Self.bytesPerKey
+        self.keysZoneSize = keysZoneSize
         self.inactive = inactive
     }
 
@@ -78,8 +96,10 @@ struct KeyIndex: Sendable {
             nodes[slot].uses += 1
             nodes[slot].lastUse = now
             moveToNewest(slot)
+        } else if let inserted = insert(Node(key: key, uses: 1, lastUse: now)) {
+            slot = inserted
         } else {
-            slot = insert(Node(key: key, uses: 1, lastUse: now))
+            return .miss(isAdmitted: false)  // a key larger than the whole zone is never remembered
         }
         guard let entry = nodes[slot].entry else {
             return .miss(isAdmitted: nodes[slot].uses >= minUses)
@@ -155,12 +175,16 @@ struct KeyIndex: Sendable {
     // MARK: - The list
 
     // ANCHOR: list
-    /// Adds `node` at the recently used end and returns its slot, first forgetting the least
-    /// recently used node if the zone is full (as nginx does when `keys_zone` has no room left).
-    private mutating func insert(_ node: Node) -> Int {
-        if slotsByKey.count >= maxKeys, let oldest {
+    /// Adds `node` at the recently used end and returns its slot, first forgetting least recently
+    /// used nodes until it fits in the zone (as nginx does when `keys_zone` has no room left);
+    /// `nil` when the key alone is larger than the zone.
+    private mutating func insert(_ node: Node) -> Int? {
+        let cost = Self.zoneBytes(for: node.key)
+        guard cost <= keysZoneSize else { return nil }
+        while zoneBytesUsed + cost > keysZoneSize, let oldest {
             remove(oldest)
         }
+        zoneBytesUsed += cost
         let slot: Int
         if let vacant = vacantSlots.popLast() {
             nodes[vacant] = node
@@ -178,12 +202,15 @@ struct KeyIndex: Sendable {
     private mutating func remove(_ slot: Int) {
         unlink(slot)
         slotsByKey[nodes[slot].key] = nil
+        zoneBytesUsed -= Self.zoneBytes(for: nodes[slot].key)
+        // Why now: a vacant slot keeps its node until the slot is reused, and a long key's text
+        // is memory the zone no longer counts.
+        nodes[slot].key = Self.vacantKey
         if let entry = nodes[slot].entry {
             storedBytes -= entry.size
             entryCount -= 1
         }
-        // Why now: the body's memory is released at once, not when the slot is reused. The
-        // vacant slot keeps its key string until then; nothing refers to it.
+        // Why now: the body's memory is released at once, not when the slot is reused.
         nodes[slot].entry = nil
         vacantSlots.append(slot)
     }

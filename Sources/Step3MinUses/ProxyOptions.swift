@@ -27,8 +27,9 @@ struct ProxyOptions: Equatable {
                                    or 64m; the least recently used go first (default 64m)
           --inactive TIME          forget a URL, its count and its response, after this long
                                    without a request (default 10m; nginx's inactive)
-          --keys-zone SIZE         memory for counting URLs, 128 bytes per URL: 10m counts
-                                   81,920 URLs (default 10m; nginx's keys_zone size)
+          --keys-zone SIZE         memory for counting URLs, 128 bytes per URL plus URLs
+                                   longer than 15 bytes: 10m counts 81,920 short URLs
+                                   (default 10m; nginx's keys_zone size)
           --no-store-set-cookie    never store a response that sets a cookie (nginx's
                                    default; without this flag, cookies are stored and replayed
                                    on every HIT, as with proxy_ignore_headers Set-Cookie)

@@ -78,6 +78,22 @@ struct KeyIndexTests {
         #expect(index.uses(of: key("/a")) == 2)
     }
 
+    @Test("A key's text counts against the zone beyond 15 bytes: long keys fill it sooner, and a vacant slot keeps no text")
+    func longKeysCountTheirBytes() {
+        let long = String(repeating: "q", count: 1_000)
+        #expect(KeyIndex.zoneBytes(for: CacheKey(proxyHost: "a", target: "/1234567890123")) == KeyIndex.bytesPerKey)
+        #expect(KeyIndex.zoneBytes(for: CacheKey(proxyHost: "a", target: "/12345678901234")) == KeyIndex.bytesPerKey + 16)
+        // A zone of 100 short keys holds 8 keys of about 1 KB.
+        var index = makeIndex(keys: 100)
+        for n in 0..<50 { _ = index.use(key("/\(n)?\(long)"), at: start) }
+        #expect(index.keyCount == 100 * KeyIndex.bytesPerKey / KeyIndex.zoneBytes(for: key("/10?\(long)")))
+        #expect(index.zoneBytesUsed <= 100 * KeyIndex.bytesPerKey)
+        // A key larger than the whole zone is never remembered, so never admitted.
+        var tiny = makeIndex(minUses: 1, keys: 1)
+        #expect(name(tiny.use(key("/\(long)"), at: start)) == "MISS")
+        #expect(tiny.keyCount == 0)
+    }
+
     @Test("Stores beyond maxSize forget the oldest nodes, with or without entries; an entry of exactly maxSize fits")
     func maxSize() {
         var index = makeIndex(minUses: 1, maxSize: 1_000)

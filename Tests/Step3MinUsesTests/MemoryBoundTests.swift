@@ -84,7 +84,9 @@ struct MemoryBoundTests {
     @Test("--keys-zone caps the keys counted: a flood of distinct URLs forgets the least recently used counts")
     func keysZoneCapsTheKeys() throws {
         let origin = try CountingOrigin { request in .text(.ok, request.target) }
-        let fixture = try ProxyFixture(upstream: origin.upstream) { $0.keysZoneSize = 3 * KeyIndex.bytesPerKey }
+        // Room for three keys like 127.0.0.1:PORT/flood?NN (each counts its node and its text).
+        let keyBytes = KeyIndex.zoneBytes(for: CacheKey(proxyHost: origin.upstream.proxyHost, target: "/flood?20"))
+        let fixture = try ProxyFixture(upstream: origin.upstream) { $0.keysZoneSize = 3 * keyBytes }
         #expect(try fixture.request(.get, "/1.jpg").headerFields["X-Proxy-Cache"] == "MISS")
         for n in 1...20 {
             _ = try fixture.request(.get, "/flood?\(n)")

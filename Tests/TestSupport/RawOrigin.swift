@@ -72,14 +72,16 @@ public final class RawConnection {
         }
     }
 
-    /// Writes `text` as UTF-8; ignores a peer that went away.
-    public func write(_ text: String) {
+    /// Writes `text` as UTF-8; `false` when the peer went away (or took nothing for 2 s).
+    @discardableResult
+    public func write(_ text: String) -> Bool {
         write(Array(text.utf8))
     }
 
-    /// Writes `bytes`; ignores a peer that went away.
-    public func write(_ bytes: [UInt8]) {
-        try? bytes.withUnsafeBytes { try socket.write($0, timeout: .seconds(10)) }
+    /// Writes `bytes`; `false` when the peer went away (or took nothing for 2 s).
+    @discardableResult
+    public func write(_ bytes: [UInt8]) -> Bool {
+        (try? bytes.withUnsafeBytes { try socket.write($0, timeout: .seconds(2)) }) != nil
     }
 
     /// Makes the connection end with a reset (RST) instead of a clean close when it is released:
