@@ -18,6 +18,8 @@ public enum UsageError: Error, Equatable, Sendable, CustomStringConvertible {
     case repeatedOption(String)
     /// A positional argument where the tool takes none.
     case unexpectedArgument(String)
+    /// Two options that contradict each other, given together.
+    case conflictingOptions(String, String)
 
     /// One line that names the option or argument at fault.
     public var description: String {
@@ -29,6 +31,7 @@ public enum UsageError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unexpectedValue(let option, let value): "\(option) takes no value, but was given \"\(value)\""
         case .repeatedOption(let option): "\(option) is given more than once"
         case .unexpectedArgument(let argument): "unexpected argument \"\(argument)\""
+        case .conflictingOptions(let first, let second): "\(first) and \(second) cannot be given together"
         }
     }
 

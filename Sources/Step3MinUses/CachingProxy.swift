@@ -100,8 +100,8 @@ struct CachingProxy: HTTPHandler {
         let destination = lifetime.map { lifetime in
             // A body that would not fit in the whole cache beside its fields is not collected.
             let fieldsSize = CachedResponse.size(bodyCount: 0, headerFields: upstreamResponse.headerFields.removingHopByHopFields())
-            return StorageDestination(maxBodySize: cache.maxSize - fieldsSize) { [cache] status, headerFields, body in
-                cache.store(CachedResponse(status: status, headerFields: headerFields, body: body,
+            return StorageDestination(maxBodySize: cache.maxSize - fieldsSize) { [cache, policy] status, headerFields, body in
+                cache.store(CachedResponse(status: status, headerFields: policy.storedFields(of: headerFields), body: body,
                                            validUntil: receivedAt + lifetime), for: key)
             }
         }

@@ -7,7 +7,8 @@ struct ProxyOptions: Equatable {
     static let usage = """
         usage: Step3MinUses [--host ADDRESS] [--port PORT] [--upstream URL] [--upstream-timeout TIME]
                             [--min-uses N] [--valid TIME] [--max-size SIZE] [--inactive TIME]
-                            [--keys-zone SIZE] [--no-store-set-cookie] [--max-connections N]
+                            [--keys-zone SIZE] [--no-store-set-cookie | --strip-set-cookie]
+                            [--max-connections N]
 
         A caching proxy that stores a response in memory once its URL has been asked for
         --min-uses times, keeps it fresh for --valid, and stays within --max-size.
@@ -33,6 +34,8 @@ struct ProxyOptions: Equatable {
           --no-store-set-cookie    never store a response that sets a cookie (nginx's
                                    default; without this flag, cookies are stored and replayed
                                    on every HIT, as with proxy_ignore_headers Set-Cookie)
+          --strip-set-cookie       store a response that sets a cookie, but without its
+                                   Set-Cookie: only the client of the MISS gets the cookie
           --max-connections N      connections served at once; at the limit, idle ones
                                    are closed to admit new clients (default 1024)
           -h, --help               show this help
@@ -50,6 +53,7 @@ struct ProxyOptions: Equatable {
     var inactive = Duration.seconds(10 * 60)
     var keysZoneSize = 10 << 20
     var storesSetCookie = true
+    var replaysSetCookie = true
 
     /// The defaults, as `usage` states them.
     init() {}
@@ -67,6 +71,18 @@ struct ProxyOptions: Equatable {
         inactive = try arguments.value(of: "--inactive", as: .positiveNginxTime) ?? inactive
         keysZoneSize = try arguments.value(of: "--keys-zone", as: .keysZoneSize) ?? keysZoneSize
         storesSetCookie = try !arguments.flag("--no-store-set-cookie")
+        replaysSetCookie = try !arguments.flag("--strip-set-cookie")
+        if !storesSetCookie, !replaysSetCookie {
+            throw .conflictingOptions("--no-store-set-cookie", "--strip-set-cookie")
+        }
+    }
+
+    /// A warning for the start-up output while a stored cookie reaches every client; `nil` otherwise.
+    var setCookieWarning: String? {
+        guard storesSetCookie, replaysSetCookie else { return nil }
+        return "warning: a response that sets a cookie is stored and its Set-Cookie replayed on every HIT, "
+            + "to every client (nginx's proxy_ignore_headers Set-Cookie); --strip-set-cookie stores it "
+            + "without the cookie, --no-store-set-cookie does not store it"
     }
 
     /// The cache these options describe.
@@ -76,7 +92,7 @@ struct ProxyOptions: Equatable {
 
     /// The storage rules these options describe.
     var policy: StoragePolicy {
-        StoragePolicy(validity: validity, storesSetCookie: storesSetCookie)
+        StoragePolicy(validity: validity, storesSetCookie: storesSetCookie, replaysSetCookie: replaysSetCookie)
     }
 }
 

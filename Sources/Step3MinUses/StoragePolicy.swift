@@ -3,8 +3,9 @@ import Glibc
 #endif
 import HTTPCore
 
-/// Which upstream answers may be stored, and for how long they stay fresh: nginx's rules with
-/// `proxy_cache_valid 200 <validity>`, and `proxy_ignore_headers Set-Cookie` when `storesSetCookie`.
+/// Which upstream answers may be stored, for how long they stay fresh, and which of their fields
+/// are kept: nginx's rules with `proxy_cache_valid 200 <validity>`, and
+/// `proxy_ignore_headers Set-Cookie` when `storesSetCookie`.
 ///
 /// In the order nginx applies them (ngx_http_upstream.c), an answer is:
 /// 1. never stored with `Set-Cookie` (unless `storesSetCookie`), or with a `Cache-Control`
@@ -22,8 +23,22 @@ import HTTPCore
 struct StoragePolicy: Sendable {
     /// How long a `200` without `Cache-Control` or `Expires` freshness stays fresh.
     var validity: Duration
-    /// Whether an answer with `Set-Cookie` is stored, its cookie replayed on every HIT.
+    /// Whether an answer with `Set-Cookie` is stored.
     var storesSetCookie: Bool
+    /// Whether a stored answer keeps its `Set-Cookie`, replayed on every HIT to every client.
+    /// Without it, the cookie reaches only the client whose request fetched the answer: the
+    /// middle ground nginx has no setting for.
+    var replaysSetCookie = true
+
+    // ANCHOR: stored-fields
+    /// The fields an entry keeps of an answer's end-to-end `headerFields`.
+    func storedFields(of headerFields: HTTPFields) -> HTTPFields {
+        guard !replaysSetCookie else { return headerFields }
+        var fields = headerFields
+        fields.removeAll { $0.name.equalsIgnoringASCIICase("Set-Cookie") }
+        return fields
+    }
+    // ANCHOR_END: stored-fields
 
     // ANCHOR: freshness-lifetime
     /// How long the answer with `status` and `headerFields` stays fresh from when it arrived, or

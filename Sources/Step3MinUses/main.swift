@@ -1,3 +1,4 @@
+import Foundation
 import HTTPCore
 
 // Step 3: a caching proxy that stores only what is asked for at least --min-uses times, for a
@@ -6,6 +7,10 @@ import HTTPCore
 
 let options = CommandLineTool.parseOrExit(usage: ProxyOptions.usage) { arguments throws(UsageError) in
     try ProxyOptions(arguments: &arguments)
+}
+
+if let warning = options.setCookieWarning {
+    FileHandle.standardError.write(Data((warning + "\n").utf8))
 }
 
 do {

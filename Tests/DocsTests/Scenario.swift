@@ -69,6 +69,18 @@ struct Scenario: Sendable {
             Server(executable: "Step3MinUses", shownPort: 8080,
                    arguments: ["--upstream", "http://127.0.0.1:8000", "--valid", "3s"]),
         ]),
+        // Chapter 3, Set-Cookie: an origin that gives every visitor without a cookie a new session,
+        // behind the proxy with its default (stored and replayed) and with --strip-set-cookie.
+        "step3-sessions": Scenario(servers: [
+            Server(executable: "/usr/bin/env", shownPort: 8000, arguments: ["python3", "scripts/session-origin.py"]),
+            Server(executable: "Step3MinUses", shownPort: 8080,
+                   arguments: ["--upstream", "http://127.0.0.1:8000"]),
+        ]),
+        "step3-sessions-stripped": Scenario(servers: [
+            Server(executable: "/usr/bin/env", shownPort: 8000, arguments: ["python3", "scripts/session-origin.py"]),
+            Server(executable: "Step3MinUses", shownPort: 8080,
+                   arguments: ["--upstream", "http://127.0.0.1:8000", "--strip-set-cookie"]),
+        ]),
         // Chapter 3, limits: an origin that takes a whole second, so 20 simultaneous cold requests
         // all arrive before the first answer, even on a busy machine.
         "step3-slower-origin": Scenario(servers: [

@@ -39,6 +39,8 @@ struct ProxyOptionsTests {
         (["--keys-zone", "1m"], changedDefaults { $0.keysZoneSize = 1 << 20 }),
         (["--keys-zone", "128"], changedDefaults { $0.keysZoneSize = 128 }),
         (["--no-store-set-cookie"], changedDefaults { $0.storesSetCookie = false }),
+        (["--strip-set-cookie"], changedDefaults { $0.replaysSetCookie = false }),
+        (["--max-connections", "10"], changedDefaults { $0.maxConnections = 10 }),
         (["--upstream-timeout", "5", "--port", "0"], changedDefaults {
             $0.upstreamTimeout = .seconds(5)
             $0.port = 0
@@ -54,6 +56,8 @@ struct ProxyOptionsTests {
 
     @Test("Bad values are usage errors that name the option", arguments: [
         (["--valid", "10x"], UsageError.invalidValue(option: "--valid", value: "10x", expected: time)),
+        (["--no-store-set-cookie", "--strip-set-cookie"], .conflictingOptions("--no-store-set-cookie", "--strip-set-cookie")),
+        (["--max-connections", "0"], .invalidValue(option: "--max-connections", value: "0", expected: "a whole number of 1 or more")),
         (["--valid", "1.5s"], .invalidValue(option: "--valid", value: "1.5s", expected: time)),
         (["--valid", "0"], .invalidValue(option: "--valid", value: "0", expected: time)),
         (["--valid", "0s"], .invalidValue(option: "--valid", value: "0s", expected: time)),
@@ -77,10 +81,17 @@ struct ProxyOptionsTests {
         #expect(error.description.contains(arguments[0].prefix { $0 != "=" }))
     }
 
+    @Test("The start-up warns while a stored Set-Cookie reaches every client, and not with either cookie flag")
+    func setCookieWarning() throws {
+        #expect(try parse([]).setCookieWarning?.hasPrefix("warning: a response that sets a cookie is stored") == true)
+        #expect(try parse(["--no-store-set-cookie"]).setCookieWarning == nil)
+        #expect(try parse(["--strip-set-cookie"]).setCookieWarning == nil)
+    }
+
     @Test("The usage text names every option and its default")
     func usageNamesEveryOption() {
         for text in ["--host", "--port", "--upstream", "--upstream-timeout", "--min-uses", "--valid", "--max-size",
-                     "--inactive", "--keys-zone", "--no-store-set-cookie", "--help",
+                     "--inactive", "--keys-zone", "--no-store-set-cookie", "--strip-set-cookie", "--max-connections", "--help",
                      "(default 2;", "(default 60m;", "(default 64m)", "(default 10m;", "81,920"] {
             #expect(ProxyOptions.usage.contains(text))
         }
