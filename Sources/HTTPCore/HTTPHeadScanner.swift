@@ -118,13 +118,11 @@ struct HTTPHeadScanner {
     func fieldSection(from start: Int, limits: HTTPParserLimits, progress: inout Progress) throws(HTTPParseError) -> FieldSection? {
         let sectionLimit = index(start, offsetBy: limits.maxHeaderSectionLength)
         while true {
+            // A CR at the limit waits for the next byte: with an LF the line is too large, with
+            // anything else the CR is invalid, and the error must be the one the whole head gives.
             guard let line = try line(from: progress.lineStart, scanned: &progress.scanned,
                                       contentLimit: sectionLimit, tooLong: .headerSectionTooLarge)
-            else {
-                // A CR past the limit, still waiting for its LF, is already too much.
-                if bytes.count > sectionLimit { throw .headerSectionTooLarge }
-                return nil
-            }
+            else { return nil }
             if line.next > sectionLimit { throw .headerSectionTooLarge }
             if line.content.isEmpty {
                 var section = progress.section

@@ -82,7 +82,7 @@ public struct HTTPRequestParser: Sendable {
         while true {
             let contentLimit = scanner.index(progress.lineStart, offsetBy: limits.maxRequestLineLength)
             // First, so that the earliest bad byte decides the error, as with every other check.
-            try rejectImpossibleMethod(scanner)
+            try rejectImpossibleMethod(scanner, before: contentLimit)
             guard let line = try scanner.line(from: progress.lineStart, scanned: &progress.scanned,
                                               contentLimit: contentLimit, tooLong: .requestLineTooLong)
             else { return nil }
@@ -102,12 +102,13 @@ public struct HTTPRequestParser: Sendable {
     /// is answered at once, as nginx does, instead of waiting for a line end that may never come.
     ///
     /// CR, LF and NUL are left to the line scanner, so that a prefix of the input throws exactly
-    /// what the whole input would. Resumes at `methodScanned`; once the method has ended, it
-    /// stops looking.
-    private mutating func rejectImpossibleMethod(_ scanner: HTTPHeadScanner) throws(HTTPParseError) {
+    /// what the whole input would. It looks only below `limit`, where the line is too long
+    /// anyway, so that the first bad byte decides the error. Resumes at `methodScanned`; once
+    /// the method has ended, it stops looking.
+    private mutating func rejectImpossibleMethod(_ scanner: HTTPHeadScanner, before limit: Int) throws(HTTPParseError) {
         var index = max(methodScanned, progress.lineStart)
         defer { methodScanned = index }
-        while index < scanner.bytes.count {
+        while index < min(scanner.bytes.count, limit) {
             let byte = scanner.bytes[index]
             if byte == ASCII.space || byte == ASCII.carriageReturn || byte == ASCII.lineFeed || byte == 0 {
                 index = Int.max  // the method has ended: nothing more to check

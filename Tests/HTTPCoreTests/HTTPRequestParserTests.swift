@@ -161,6 +161,14 @@ struct HTTPRequestParserTests {
         Rejected("A bare CR in the request line", "GET /\r HTTP/1.1\r\nHost: a\r\n\r\n", .invalidCharacter),
         Rejected("A bare CR ending the request line", "GET / HTTP/1.1\r\rHost: a\r\n\r\n", .invalidCharacter),
         Rejected("A NUL in the request line", "GET /\0 HTTP/1.1\r\nHost: a\r\n\r\n", .invalidCharacter),
+        // Found by fuzzing: the method check looked past the line limit, so the whole input
+        // and a prefix of it disagreed on which error comes first.
+        Rejected("A bare CR just past the header-section limit",
+                 "GET / HTTP/1.1\r\nHost: a\r\nX: 123456789\r~\r\n\r\n", .invalidCharacter,
+                 limits: HTTPParserLimits(maxHeaderSectionLength: 21)),
+        Rejected("A non-token byte in the method, after the request-line limit",
+                 "GET" + String(repeating: "r", count: 45) + ":/ HTTP/1.1\r\nHost: a\r\n\r\n", .requestLineTooLong,
+                 limits: HTTPParserLimits(maxRequestLineLength: 40)),
         // RFC 9110 §4.2.4: userinfo in an http(s) URI is an error (nginx: 400 too).
         Rejected("Userinfo in an absolute-form target", "GET http://u@h/1.jpg HTTP/1.1\r\nHost: h\r\n\r\n", .malformedRequestLine),
         // RFC 9112 §3.2: a request target has no fragment.
