@@ -21,7 +21,12 @@ final class ConnectionRegistry: Sendable {
     }
 
     /// How long a request head may take before its connection counts as slow.
-    static let slowHeadAge = Duration.seconds(1)
+    let slowHeadAge: Duration
+
+    /// An empty registry in which a head counts as slow after `slowHeadAge`.
+    init(slowHeadAge: Duration = .seconds(1)) {
+        self.slowHeadAge = slowHeadAge
+    }
 
     private struct State {
         var entries: [Int: Entry] = [:]
@@ -99,7 +104,7 @@ final class ConnectionRegistry: Sendable {
     func reclaimLongestIdle() -> Bool {
         let victim: Socket? = state.withLock { state in
             guard state.reclaimsInFlight == 0 else { return nil }
-            let slowSince = ContinuousClock.now - Self.slowHeadAge
+            let slowSince = ContinuousClock.now - slowHeadAge
             var idle: (id: Int, since: ContinuousClock.Instant)?
             var slow: (id: Int, since: ContinuousClock.Instant)?
             for (id, entry) in state.entries where !entry.isReclaimed {

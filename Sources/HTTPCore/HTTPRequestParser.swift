@@ -177,19 +177,21 @@ public struct HTTPRequestParser: Sendable {
                 authorityEnd += 1
             }
             // RFC 9110 §4.2.4: userinfo (`user@host`) in an http(s) URI is an error.
-            return isValidHost(authorityStart..<authorityEnd, scanner, allowsEmpty: false)
+            return isValidHost(authorityStart..<authorityEnd, scanner)
         }
         return false
     }
 
     /// Whether `range` is `uri-host [ ":" port ]` (RFC 3986 §3.2.2 and §3.2.3), as a `Host`
-    /// value (which may be empty, RFC 9112 §3.2) or the authority of an absolute-form target.
+    /// value or the authority of an absolute-form target.
     ///
     /// `uri-host` is an IP literal in brackets, or a reg-name of unreserved characters,
     /// sub-delims and percent-encodings (an IPv4 address is one too): no space, `/`, `@` or `#`.
-    private static func isValidHost(_ range: Range<Int>, _ scanner: HTTPHeadScanner, allowsEmpty: Bool = true) -> Bool {
+    /// It is not empty: RFC 9110 §4.2.1 has a recipient reject an http URI with an empty host
+    /// (nginx answers an empty `Host` with 400 too).
+    private static func isValidHost(_ range: Range<Int>, _ scanner: HTTPHeadScanner) -> Bool {
         let bytes = scanner.bytes
-        guard !range.isEmpty else { return allowsEmpty }
+        guard !range.isEmpty else { return false }
         var index = range.lowerBound
         if bytes[index] == UInt8(ascii: "[") {
             // RFC 3986 §3.2.2: IP-literal, hex digits, colons and dots (and IPvFuture's characters).
