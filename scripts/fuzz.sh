@@ -18,8 +18,10 @@ seconds=${2:-60}
 case "$seconds" in ''|*[!0-9]*) echo "usage: scripts/fuzz.sh [request-head|response-head|chunked-body|all] [SECONDS]" >&2; exit 2 ;; esac
 
 # The parsers and the types they use: nothing here touches a socket.
-parser_sources=(HTTPHeadScanner HTTPRequestParser HTTPResponseParser ChunkedDecoder HTTPFields HTTPParseError
-                HTTPParserLimits HTTPRequestHead HTTPResponseHead HTTPMethod HTTPVersion HTTPStatus HTTPBodyFraming)
+parser_sources=(Parsing/HTTPHeadScanner Parsing/HTTPRequestParser Parsing/HTTPResponseParser Parsing/ChunkedDecoder
+                Parsing/HTTPParseError Parsing/HTTPParserLimits Messages/HTTPFields Messages/HTTPRequestHead
+                Messages/HTTPRequest Messages/HTTPResponseHead Messages/HTTPMethod Messages/HTTPVersion
+                Messages/HTTPStatus Messages/HTTPBodyFraming Messages/ClientAddress)
 
 fuzz_one() {
     local name=$1 directory=$2

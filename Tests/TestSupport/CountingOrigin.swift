@@ -37,7 +37,7 @@ public final class CountingOrigin: Sendable {
         self.record = record
         server = try TestServer(handler: ClosureHandler { request in
             let received = ReceivedRequest(method: request.method, target: request.target, headerFields: request.headerFields,
-                                           body: request.body, remoteAddress: request.remoteAddress)
+                                           body: request.body, remoteAddress: request.remoteAddress?.description ?? "-")
             record.requests.withLock { $0.append(received) }
             if delay > .zero {
                 let (seconds, attoseconds) = delay.components

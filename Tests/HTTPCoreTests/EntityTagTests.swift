@@ -1,5 +1,5 @@
 import Testing
-@testable import Step1Origin
+import HTTPCore
 
 @Suite("Entity tags are parsed and compared as RFC 9110 §8.8.3 says", .timeLimit(.minutes(1)))
 struct EntityTagTests {

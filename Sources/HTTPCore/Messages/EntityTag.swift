@@ -3,14 +3,14 @@
 ///
 /// A strong tag promises identical bytes, so it can validate a range; a weak one only promises
 /// equivalent content.
-struct EntityTag: Equatable, Sendable, CustomStringConvertible {
+public struct EntityTag: Equatable, Sendable, CustomStringConvertible {
     /// The characters between the quotes.
-    var opaqueTag: String
+    public var opaqueTag: String
     /// Whether the tag is weak.
-    var isWeak: Bool
+    public var isWeak: Bool
 
     /// A tag with these parts.
-    init(opaqueTag: String, isWeak: Bool = false) {
+    public init(opaqueTag: String, isWeak: Bool = false) {
         self.opaqueTag = opaqueTag
         self.isWeak = isWeak
     }
@@ -18,12 +18,12 @@ struct EntityTag: Equatable, Sendable, CustomStringConvertible {
     /// The strong tag nginx gives a static file, `"<mtime hex>-<size hex>"`, e.g. `"6553f100-3e8"`.
     ///
     /// Rewriting the file changes it unless both the second and the size stay the same.
-    init(modificationTime: Int64, size: Int64) {
+    public init(modificationTime: Int64, size: Int64) {
         self.init(opaqueTag: String(modificationTime, radix: 16) + "-" + String(size, radix: 16))
     }
 
     /// Reads one entity-tag, `"…"` or `W/"…"`; `nil` when `text` is not exactly one.
-    init?(parsing text: some StringProtocol) {
+    public init?(parsing text: some StringProtocol) {
         var rest = Substring(text)
         // RFC 9110 §8.8.3: the weak indicator is a case-sensitive "W/".
         let isWeak = rest.hasPrefix("W/")
@@ -36,17 +36,17 @@ struct EntityTag: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// The tag as a field value: `"…"` or `W/"…"`.
-    var description: String {
+    public var description: String {
         (isWeak ? "W/" : "") + "\"" + opaqueTag + "\""
     }
 
     /// Whether both tags are strong and equal: the comparison If-Range and If-Match use (RFC 9110 §8.8.3.2).
-    func matchesStrongly(_ other: EntityTag) -> Bool {
+    public func matchesStrongly(_ other: EntityTag) -> Bool {
         !isWeak && !other.isWeak && opaqueTag == other.opaqueTag
     }
 
     /// Whether the tags are equal once `W/` is ignored: the comparison If-None-Match uses (RFC 9110 §8.8.3.2).
-    func matchesWeakly(_ other: EntityTag) -> Bool {
+    public func matchesWeakly(_ other: EntityTag) -> Bool {
         opaqueTag == other.opaqueTag
     }
 }

@@ -58,20 +58,3 @@ public struct HTTPRequestHead: Sendable, Equatable {
     }
 }
 
-/// A complete request: its head and its content, already de-chunked.
-public struct HTTPRequest: Sendable {
-    public var head: HTTPRequestHead
-    public var body: [UInt8]
-    /// The peer's address as `ip:port`, for logs and access control.
-    public var remoteAddress: String
-
-    public init(head: HTTPRequestHead, body: [UInt8] = [], remoteAddress: String = "-") {
-        self.head = head
-        self.body = body
-        self.remoteAddress = remoteAddress
-    }
-
-    public var method: HTTPMethod { head.method }
-    public var target: String { head.target }
-    public var headerFields: HTTPFields { head.headerFields }
-}

@@ -19,7 +19,7 @@ import Glibc
 public final class AccessLog: Sendable {
     /// One finished request, as the log sees it.
     public struct Entry: Sendable {
-        public var remoteAddress: String
+        public var remoteAddress: ClientAddress?
         /// The request line as received, or `-` when none could be parsed.
         public var requestLine: String
         public var status: Int
@@ -29,7 +29,7 @@ public final class AccessLog: Sendable {
         public var userAgent: String?
         public var duration: Duration
 
-        public init(remoteAddress: String, requestLine: String, status: Int, bodyBytes: Int64,
+        public init(remoteAddress: ClientAddress?, requestLine: String, status: Int, bodyBytes: Int64,
                     referer: String?, userAgent: String?, duration: Duration) {
             self.remoteAddress = remoteAddress
             self.requestLine = requestLine
@@ -72,7 +72,7 @@ public final class AccessLog: Sendable {
 
     /// The log line for `entry`, ending in a newline.
     public func format(_ entry: Entry) -> String {
-        let host = entry.remoteAddress.lastIndex(of: ":").map { String(entry.remoteAddress[..<$0]) } ?? entry.remoteAddress
+        let host = entry.remoteAddress.map { "\($0.host)" } ?? "-"
         let seconds = Double(entry.duration.components.seconds) + Double(entry.duration.components.attoseconds) / 1e18
         let milliseconds = Int((seconds * 1000).rounded())
         let time = "\(milliseconds / 1000).\(String(milliseconds % 1000).leftPadded(to: 3))"

@@ -2,7 +2,7 @@
 ///
 /// Parsing is pure and strict: a field with any invalid range is invalid as a whole, and
 /// RFC 9110 §14.2 lets a server ignore it and send the whole representation.
-enum ByteRange: Equatable, Sendable {
+public enum ByteRange: Equatable, Sendable {
     /// `first-last` or, without `last`, `first-`: from `first` to `last` or to the end.
     case intRange(first: Int64, last: Int64?)
     /// `-length`: the last `length` bytes, not the first.
@@ -12,7 +12,7 @@ enum ByteRange: Equatable, Sendable {
     ///
     /// RFC 9110 §14.2: an unknown range unit or an invalid range set is ignored, so `nil` means
     /// "send the whole file".
-    static func parseRangeSet(_ fieldValue: some StringProtocol) -> [ByteRange]? {
+    public static func parseRangeSet(_ fieldValue: some StringProtocol) -> [ByteRange]? {
         guard let equals = fieldValue.firstIndex(of: "=") else { return nil }
         // RFC 9110 §14.1: range units are compared case-insensitively.
         guard fieldValue[..<equals].equalsIgnoringASCIICase("bytes") else { return nil }
@@ -28,7 +28,7 @@ enum ByteRange: Equatable, Sendable {
     }
 
     /// Reads one range-spec, `first-last`, `first-` or `-length`; `nil` when it is not one.
-    init?(spec: some StringProtocol) {
+    public init?(spec: some StringProtocol) {
         guard let dash = spec.firstIndex(of: "-") else { return nil }
         let before = spec[..<dash], after = spec[spec.index(after: dash)...]
         switch (Self.position(before), Self.position(after)) {
@@ -46,7 +46,7 @@ enum ByteRange: Equatable, Sendable {
 
     // ANCHOR: offsets
     /// The offsets this range selects in a file of `size` bytes, or `nil` when it selects none.
-    func offsets(inSize size: Int64) -> ClosedRange<Int64>? {
+    public func offsets(inSize size: Int64) -> ClosedRange<Int64>? {
         switch self {
         case .intRange(let first, let last):
             // RFC 9110 §14.1.1: satisfiable only when it starts before the end.

@@ -14,7 +14,7 @@ final class HTTPConnection {
     }
 
     private let socket: Socket
-    private let remoteAddress: String
+    private let remoteAddress: ClientAddress
     private let configuration: ServerConfiguration
     private let handler: any HTTPHandler
     private let isShuttingDown: @Sendable () -> Bool
@@ -27,7 +27,7 @@ final class HTTPConnection {
     private var received = ReceiveBuffer(capacity: 16 * 1024)
     private var dateHeader = DateHeader()
 
-    init(socket: Socket, remoteAddress: String, configuration: ServerConfiguration, handler: any HTTPHandler,
+    init(socket: Socket, remoteAddress: ClientAddress, configuration: ServerConfiguration, handler: any HTTPHandler,
          registry: ConnectionRegistry, isShuttingDown: @escaping @Sendable () -> Bool) {
         self.socket = socket
         self.remoteAddress = remoteAddress

@@ -75,7 +75,7 @@ public final class Socket: Sendable {
     /// Waits for the next connection; `TCP_NODELAY` and `O_NONBLOCK` are set on it.
     ///
     /// Throws once `shutdown()` was called on this socket from another thread.
-    public func accept() throws(SocketError) -> (socket: Socket, remoteAddress: String) {
+    public func accept() throws(SocketError) -> (socket: Socket, remoteAddress: ClientAddress) {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         while true {
@@ -88,7 +88,7 @@ public final class Socket: Sendable {
                 let connection = Socket(descriptor: fd)
                 // Without TCP_NODELAY every keep-alive response waits ~40 ms for a delayed ACK (Nagle).
                 connection.setOption(Int32(IPPROTO_TCP), TCP_NODELAY, 1)
-                return (connection, SocketAddress(storage: storage).description)
+                return (connection, SocketAddress(storage: storage).clientAddress)
             }
             switch errno {
             case EINTR, ECONNABORTED: continue
@@ -309,8 +309,8 @@ public final class Socket: Sendable {
     }
 }
 
-/// An IPv4 or IPv6 socket address, printable as `ip:port` (`[ip]:port` for IPv6).
-struct SocketAddress: CustomStringConvertible {
+/// An IPv4 or IPv6 socket address as the C API holds it.
+struct SocketAddress {
     var storage: sockaddr_storage
 
     var family: Int32 { Int32(storage.ss_family) }
@@ -325,19 +325,16 @@ struct SocketAddress: CustomStringConvertible {
         }
     }
 
-    var description: String {
-        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+    /// The address as a typed value.
+    var clientAddress: ClientAddress {
         withUnsafeBytes(of: storage) { raw in
-            if family == AF_INET6 {
-                var address = raw.load(as: sockaddr_in6.self).sin6_addr
-                inet_ntop(AF_INET6, &address, &text, socklen_t(text.count))
+            let bytes: [UInt8] = if family == AF_INET6 {
+                withUnsafeBytes(of: raw.load(as: sockaddr_in6.self).sin6_addr) { Array($0) }
             } else {
-                var address = raw.load(as: sockaddr_in.self).sin_addr
-                inet_ntop(AF_INET, &address, &text, socklen_t(text.count))
+                withUnsafeBytes(of: raw.load(as: sockaddr_in.self).sin_addr) { Array($0) }
             }
+            return ClientAddress(host: ClientAddress.Host(bytes: bytes) ?? .ipv4(0, 0, 0, 0), port: port)
         }
-        let host = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return family == AF_INET6 ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
     func withSockaddr<Result>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> Result) -> Result {

@@ -1,5 +1,5 @@
 import Testing
-@testable import Step1Origin
+import HTTPCore
 
 @Suite("Range field values are parsed strictly and applied to a size", .timeLimit(.minutes(1)))
 struct ByteRangeTests {

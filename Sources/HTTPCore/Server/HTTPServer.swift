@@ -72,7 +72,7 @@ public final class HTTPServer: Sendable {
     // ANCHOR: accept-loop
     private func acceptLoop() {
         while waitForConnectionSlot() {
-            let accepted: (socket: Socket, remoteAddress: String)
+            let accepted: (socket: Socket, remoteAddress: ClientAddress)
             do {
                 accepted = try listener.accept()
             } catch {
