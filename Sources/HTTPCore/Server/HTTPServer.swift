@@ -7,10 +7,11 @@ import Synchronization
 
 /// An HTTP/1.1 server: one listening socket, one `Thread` per connection, a connection cap.
 ///
-/// Lifecycle: `init` binds and listens (so `port` is known at once), `start()` begins
-/// accepting, `shutdown()` stops accepting and lets responses in flight finish, and
+/// Lifecycle (a `Service`): `init` binds and listens (so `port` is known at once), `start()`
+/// begins accepting, `shutdown()` stops accepting and lets responses in flight finish, and
 /// `waitUntilStopped()` returns once every connection has closed. `run()` does all of it for
-/// a command-line program, with SIGINT and SIGTERM as the shutdown signal.
+/// a command-line program, with SIGINT and SIGTERM as the shutdown signal; a program with more
+/// than one service puts them in a `ServiceGroup` instead.
 public final class HTTPServer: Sendable {
     public let configuration: ServerConfiguration
     /// The port the server listens on; the real one when the configuration asked for port 0.
@@ -147,20 +148,25 @@ public final class HTTPServer: Sendable {
     }
 
     // ANCHOR: run
-    /// Runs a command-line server: starts, prints `listening on URL`, and on SIGINT or SIGTERM
-    /// shuts down gracefully and returns (the program then exits 0).
+    /// Runs a command-line server on its own: a `ServiceGroup` of one. It starts, prints
+    /// `listening on URL`, and on SIGINT or SIGTERM shuts down gracefully and returns (the
+    /// program then exits 0).
     public func run() {
-        let signals = ShutdownSignals { [self] in shutdown() }
-        start()
+        ServiceGroup([self], gracePeriod: configuration.shutdownGracePeriod).run {
+            announce()
+        }
+    }
+    // ANCHOR_END: run
+
+    /// Prints `listening on URL` on standard output, flushed (tests and scripts wait for this
+    /// line), and a note on standard error when the open-file limit lowered the cap.
+    public func announce() {
         print("listening on \(url)")
-        fflush(nil)  // tests and scripts wait for this line: it must not sit in a buffer
+        fflush(nil)
         if maxConnections < configuration.maxConnections {
             let note = "note: at most \(maxConnections) connections at once, not \(configuration.maxConnections): "
                 + "the open-file limit allows no more (raise it with ulimit -n)\n"
             _ = note.withCString { write(STDERR_FILENO, $0, strlen($0)) }
         }
-        signals.waitForSignal()
-        waitUntilStopped(timeout: configuration.shutdownGracePeriod)
     }
-    // ANCHOR_END: run
 }
