@@ -65,7 +65,7 @@ struct PathResolver: Sendable {
         // The path starts with "/", so the first piece is the empty string before it.
         let rawSegments = rawPath.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
         for rawSegment in rawSegments.dropFirst() {
-            let bytes = try percentDecoded(rawSegment)
+            guard let bytes = PercentEncoding.decode(rawSegment) else { throw .malformedPercentEncoding }
             // Why: C file APIs end a name at NUL, so "1.jpg%00.txt" would open "1.jpg".
             guard !bytes.contains(0) else { throw .nulByte }
             // Why: a decoded "/" would create segments this loop never checked ("..%2f").
@@ -90,34 +90,6 @@ struct PathResolver: Sendable {
         // RFC 9112 §3.2.2: a server must accept absolute-form too; HTTPCore turns it into origin-form.
         guard let originForm = HTTPRequestHead.originForm(of: target) else { throw .malformedTarget }
         return originForm[...]
-    }
-
-    /// The bytes of `encoded` with every `%XX` replaced by the octet it stands for (RFC 3986 §2.1).
-    private static func percentDecoded(_ encoded: some Collection<UInt8>) throws(FileLookupError) -> [UInt8] {
-        var decoded: [UInt8] = []
-        decoded.reserveCapacity(encoded.count)
-        var bytes = encoded.makeIterator()
-        while let byte = bytes.next() {
-            guard byte == UInt8(ascii: "%") else {
-                decoded.append(byte)
-                continue
-            }
-            guard let high = bytes.next().flatMap(hexValue), let low = bytes.next().flatMap(hexValue) else {
-                throw .malformedPercentEncoding
-            }
-            decoded.append(high << 4 | low)
-        }
-        return decoded
-    }
-
-    /// The value of one hexadecimal digit, either case.
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     // MARK: - From path to file (the file system)

@@ -133,6 +133,7 @@ extension CachingProxy {
         case .invalidResponse(let parseError): "upstream \(upstream) sent an invalid response: \(parseError.reason)"
         case .truncatedBody: "upstream \(upstream) closed the connection in the middle of the body"
         case .timedOut: "upstream \(upstream) did not answer in time"
+        case .invalidRequest(let reason): "cannot send the request to upstream \(upstream): \(reason)"
         }
         return .text(error.status, reason)
     }

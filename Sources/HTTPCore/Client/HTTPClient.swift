@@ -33,9 +33,15 @@ public final class HTTPClient: Sendable {
     ///
     /// The client frames the request itself: it adds `Host` (the upstream's `proxyHost`) unless
     /// `headerFields` has one, and `Content-Length` when there is a body or the method expects
-    /// one (RFC 9110 §8.6).
+    /// one (RFC 9110 §8.6). A target or field that could not be written as it is throws
+    /// `invalidRequest` before anything is sent.
     public func send(method: HTTPMethod, target: String, headerFields: HTTPFields = [:],
                      body: [UInt8] = []) throws(HTTPClientError) -> HTTPClientResponse {
+        // Outbound checks: nothing from a file name or a key may end the request line or the head early.
+        guard HTTPRequestHead.isValidOutboundTarget(target) else { throw .invalidRequest("invalid request target") }
+        if let field = headerFields.first(where: { !$0.isValid }) {
+            throw .invalidRequest("invalid header field \(AccessLog.escape(field.name))")
+        }
         let request = serialize(method: method, target: target, headerFields: headerFields, body: body)
         while true {
             let (socket, isReused) = try checkOut()

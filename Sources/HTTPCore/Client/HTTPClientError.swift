@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// Why an upstream request failed; a proxy answers with `status`: 502, 504 for `timedOut`, 503
-/// when this process ran out of descriptors.
+/// when this process ran out of descriptors, 500 for a request it could not send.
 public enum HTTPClientError: Error, Equatable, Sendable, CustomStringConvertible {
     /// No connection could be made (refused, unreachable, or not within the connect timeout).
     case connectFailed(SocketError)
@@ -15,12 +15,17 @@ public enum HTTPClientError: Error, Equatable, Sendable, CustomStringConvertible
     case truncatedBody
     /// No response head (or no further body bytes) arrived within the response timeout.
     case timedOut
+    /// The request itself could not be sent as it is: a target or a header field with a
+    /// character that would break the request line or the head. Nothing was sent.
+    case invalidRequest(String)
 
     // ANCHOR: status
     /// The status a proxy answers with (RFC 9110 §15.6.3 and §15.6.5).
     public var status: HTTPStatus {
         switch self {
         case .timedOut: .gatewayTimeout
+        // The request came from this side: no upstream is to blame.
+        case .invalidRequest: .internalServerError
         // Out of descriptors: this server is overloaded, the upstream did nothing wrong.
         case .connectFailed(.system(_, EMFILE)), .connectFailed(.system(_, ENFILE)): .serviceUnavailable
         default: .badGateway
@@ -35,6 +40,7 @@ public enum HTTPClientError: Error, Equatable, Sendable, CustomStringConvertible
         case .invalidResponse(let error): "upstream sent an invalid response: \(error.reason)"
         case .truncatedBody: "upstream closed the connection in the middle of the body"
         case .timedOut: "upstream did not answer in time"
+        case .invalidRequest(let reason): "cannot send the request: \(reason)"
         }
     }
 }

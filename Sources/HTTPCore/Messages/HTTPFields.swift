@@ -33,6 +33,15 @@ public struct HTTPFields: Sendable, Equatable, Sequence, ExpressibleByDictionary
             }
         }
 
+        /// Whether the field may be written as it is: a name that is a token (RFC 9110 §5.1) and a
+        /// value of HTAB, SP, VCHAR and obs-text only (RFC 9110 §5.5). A CR, LF or NUL that came
+        /// from a hostile file name or key would otherwise end the field, or the head, early.
+        public var isValid: Bool {
+            guard !name.isEmpty, name.utf8.allSatisfy(HTTPHeadScanner.ASCII.isTokenCharacter) else { return false }
+            if let receivedBytes { return receivedBytes.allSatisfy(HTTPHeadScanner.ASCII.isFieldValueCharacter) }
+            return value.utf8.allSatisfy(HTTPHeadScanner.ASCII.isFieldValueCharacter)
+        }
+
         /// Appends `name: value` and CRLF, the value as received, to `head` (RFC 9112 §5).
         public func serialize(into head: inout [UInt8]) {
             head.append(contentsOf: name.utf8)

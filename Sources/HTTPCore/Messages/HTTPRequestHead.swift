@@ -48,6 +48,13 @@ public struct HTTPRequestHead: Sendable, Equatable {
         return nil
     }
 
+    /// Whether `target` may be written in a request line as it is: not empty, no whitespace,
+    /// control characters or `#` (RFC 9112 §3.2). A target made from a file name or a cache key
+    /// is checked (or built with `PercentEncoding.encodePath`) before it goes out.
+    public static func isValidOutboundTarget(_ target: String) -> Bool {
+        !target.isEmpty && target.utf8.allSatisfy { $0 > 0x20 && $0 != 0x7F && $0 != UInt8(ascii: "#") }
+    }
+
     /// Whether the connection may stay open after this request (RFC 9112 §9.3): HTTP/1.1
     /// unless the client sent `Connection: close`; HTTP/1.0 only with `Connection: keep-alive`.
     public var shouldKeepAlive: Bool {

@@ -100,7 +100,11 @@ final class HTTPConnection {
         }
 
         let request = HTTPRequest(head: head, body: body, remoteAddress: remoteAddress)
-        let response = handler.respond(to: request)
+        var response = handler.respond(to: request)
+        // Outbound check: a field the handler made from a hostile name must not split the head.
+        if response.headerFields.contains(where: { !$0.isValid }) {
+            response = .text(.internalServerError, "the response had an invalid header field")
+        }
         let keepAlive = head.shouldKeepAlive && !isShuttingDown()
         let delivery = send(response, to: head, keepAlive: keepAlive)
         log(head: head, status: response.status, bodyBytes: delivery.contentBytes, startTime: startTime)
