@@ -10,7 +10,7 @@ import re
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-MARKER = re.compile(r"^<!-- code: (?P<path>[^#\s]+)#(?P<anchor>[\w-]*) -->$")
+MARKER = re.compile(r"^<!-- code: (?P<path>[^#\s]+)(#(?P<anchor>[\w-]*))? -->$")
 ANCHOR_LINE = re.compile(r"^\s*(//|#) ANCHOR(_END)?: [\w-]+\s*$")
 
 
@@ -44,7 +44,7 @@ def sync(chapter: pathlib.Path) -> bool:
         if match and i + 1 < len(lines) and lines[i + 1].startswith("```"):
             fence = lines[i + 1]
             close = next(j for j in range(i + 2, len(lines)) if lines[j].startswith("```"))
-            fresh = region(match["path"], match["anchor"])
+            fresh = region(match["path"], match["anchor"] or "")
             changed |= lines[i + 2:close] != fresh
             output += [fence, *fresh, lines[close]]
             i = close + 1

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import HTTPCore
 
 // The forwarding plumbing every proxy step shares, the same in each step's copy of this file:
@@ -121,21 +118,10 @@ extension CachingProxy {
     // MARK: - When the upstream fails
 
     // ANCHOR: failure
-    /// The answer when the upstream failed: `502 Bad Gateway`, or `504 Gateway Timeout` when it
-    /// did not answer in time (RFC 9110 §15.6.3, §15.6.5), with one line saying what went wrong.
+    /// The answer when the upstream failed: `502 Bad Gateway`, `504 Gateway Timeout` when it did
+    /// not answer in time (RFC 9110 §15.6.3, §15.6.5), with one line saying what went wrong.
     func failure(_ error: HTTPClientError) -> HTTPResponse {
-        let upstream = client.upstream
-        let reason = switch error {
-        case .connectFailed(.system(_, ECONNREFUSED)): "upstream \(upstream) refused the connection"
-        case .connectFailed(.timedOut): "upstream \(upstream) did not accept the connection in time"
-        case .connectFailed(let socketError): "cannot connect to upstream \(upstream): \(socketError)"
-        case .connectionClosed: "upstream \(upstream) closed the connection before a complete response"
-        case .invalidResponse(let parseError): "upstream \(upstream) sent an invalid response: \(parseError.reason)"
-        case .truncatedBody: "upstream \(upstream) closed the connection in the middle of the body"
-        case .timedOut: "upstream \(upstream) did not answer in time"
-        case .invalidRequest(let reason): "cannot send the request to upstream \(upstream): \(reason)"
-        }
-        return .text(error.status, reason)
+        .text(error.status, error.reason(upstream: client.upstream))
     }
     // ANCHOR_END: failure
 }

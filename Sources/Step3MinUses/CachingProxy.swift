@@ -94,7 +94,7 @@ struct CachingProxy: HTTPHandler {
             return failure(error)
         }
         // Fresh from when the head arrived, as nginx counts it; `nil` when not to be stored.
-        let receivedAt = ContinuousClock.now
+        let receivedAt = cache.now()
         let lifetime = isAdmitted ? policy.freshnessLifetime(of: upstreamResponse.status,
                                                              headerFields: upstreamResponse.headerFields) : nil
         let destination = lifetime.map { lifetime in

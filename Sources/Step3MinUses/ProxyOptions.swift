@@ -85,9 +85,9 @@ struct ProxyOptions: Equatable {
             + "without the cookie, --no-store-set-cookie does not store it"
     }
 
-    /// The cache these options describe.
-    func makeCache() -> ResponseCache {
-        ResponseCache(minUses: minUses, maxSize: maxSize, keysZoneSize: keysZoneSize, inactive: inactive)
+    /// The cache these options describe, reading the time from `now`.
+    func makeCache(now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) -> ResponseCache {
+        ResponseCache(minUses: minUses, maxSize: maxSize, keysZoneSize: keysZoneSize, inactive: inactive, now: now)
     }
 
     /// The storage rules these options describe.

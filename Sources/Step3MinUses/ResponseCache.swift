@@ -14,10 +14,14 @@ final class ResponseCache: Sendable {
     private let index: Lock<KeyIndex>
     /// The most bytes of entries kept; a response larger than this is not worth collecting.
     let maxSize: Int
+    /// Where the cache reads the time: the continuous clock, or one a test moves by hand.
+    let now: @Sendable () -> ContinuousClock.Instant
 
-    /// An empty cache with these limits (see `KeyIndex`).
-    init(minUses: Int, maxSize: Int, keysZoneSize: Int, inactive: Duration) {
+    /// An empty cache with these limits (see `KeyIndex`), reading the time from `now`.
+    init(minUses: Int, maxSize: Int, keysZoneSize: Int, inactive: Duration,
+         now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
         self.maxSize = maxSize
+        self.now = now
         index = Lock(KeyIndex(minUses: minUses, maxSize: maxSize, keysZoneSize: keysZoneSize, inactive: inactive))
     }
 
@@ -25,7 +29,7 @@ final class ResponseCache: Sendable {
     /// Counts a GET or HEAD of `key` as a use and says how to answer it: the one lock a request takes.
     func lookUp(_ key: CacheKey) -> CacheLookup {
         // The clock is read under the lock, so the index sees instants in order (see `use`).
-        index.withLock { $0.use(key, at: .now) }
+        index.withLock { $0.use(key, at: now()) }
     }
 
     /// Stores `response` under `key`, replacing any entry there (the last complete response wins,

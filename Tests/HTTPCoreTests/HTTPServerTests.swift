@@ -303,14 +303,17 @@ struct HTTPServerTests {
         configuration.maxConnections = 1
         configuration.ioTimeout = .milliseconds(500)
         let large = [UInt8](repeating: 7, count: 32 << 20)
+        let largeRequested = DispatchSemaphore(value: 0)
         let server = try TestServer(handler: ClosureHandler { request in
-            request.target == "/large" ? HTTPResponse(status: .ok, body: .bytes(large)) : .text(.ok, "small")
+            guard request.target == "/large" else { return .text(.ok, "small") }
+            largeRequested.signal()
+            return HTTPResponse(status: .ok, body: .bytes(large))
         }, configuration: configuration)
 
         // The only slot: a client that asks for 32 MiB and never reads, so the server's send blocks.
         let stuck = try RawClient(port: server.port)
         try stuck.send("GET /large HTTP/1.1\r\nHost: t\r\n\r\n")
-        Thread.sleep(forTimeInterval: 0.2)
+        largeRequested.wait()
 
         // The kernel accepts this connection into the backlog, but no thread serves it yet.
         let waiting = try RawClient(port: server.port, timeout: .seconds(10))
@@ -323,15 +326,19 @@ struct HTTPServerTests {
 
     @Test("Shutdown finishes the response in flight, then refuses new connections")
     func gracefulShutdown() throws {
+        let arrived = DispatchSemaphore(value: 0)
+        let finish = DispatchSemaphore(value: 0)
         let slow = ClosureHandler { _ in
-            Thread.sleep(forTimeInterval: 0.5)
+            arrived.signal()
+            finish.wait()
             return .text(.ok, "finished")
         }
         let server = try TestServer(handler: slow)
         let client = try RawClient(port: server.port)
         try client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
-        Thread.sleep(forTimeInterval: 0.1)  // the request is now in the handler
+        arrived.wait()  // the request is now in the handler
         server.server.shutdown()
+        finish.signal()
         let response = try client.readResponse()
         #expect(response.bodyText == "finished\n")
         #expect(response.headerFields["Connection"] == "close")

@@ -22,7 +22,7 @@ struct UpstreamFailureTests {
 
     @Test("An upstream that sends no answer, or no valid one, is a 502 saying so", arguments: [
         ("", "closed the connection before a complete response"),
-        ("HELLO\r\n\r\n", "sent an invalid response: malformed request line"),
+        ("HELLO\r\n\r\n", "sent an invalid response: malformed status line"),
     ])
     func brokenUpstreamIsBadGateway(reply: String, reason: String) throws {
         let origin = try ScriptedOrigin(reply: reply)

@@ -64,7 +64,7 @@ struct FreshnessTests {
         let origin = try CountingOrigin { _ in .text(.ok, "version \(version.next())") }
         let fixture = try ProxyFixture(upstream: origin.upstream) { $0.validity = .seconds(1) }
         #expect(try fixture.cacheStatuses(of: "/1.jpg", count: 3) == ["MISS", "MISS", "HIT"])
-        Thread.sleep(forTimeInterval: 1.8)
+        fixture.clock.advance(by: .milliseconds(1_800))
         let expired = try fixture.request(.get, "/1.jpg")
         #expect(expired.headerFields["X-Proxy-Cache"] == "EXPIRED")
         #expect(expired.bodyText == "version 3\n")
@@ -84,7 +84,7 @@ struct FreshnessTests {
         }
         #expect(try fixture.request(.get, "/1.jpg").headerFields["X-Proxy-Cache"] == "MISS")
         isGone.value = true
-        Thread.sleep(forTimeInterval: 1.8)
+        fixture.clock.advance(by: .milliseconds(1_800))
         let notFound = try fixture.request(.get, "/1.jpg")
         #expect(notFound.status == 404)
         #expect(notFound.headerFields["X-Proxy-Cache"] == nil)
@@ -97,7 +97,7 @@ struct FreshnessTests {
         let origin = try CountingOrigin(routes: ["/1.jpg": ProxyFixture.imageResponse(extraFields: ["Cache-Control": "max-age=1"])])
         let fixture = try ProxyFixture(upstream: origin.upstream)
         #expect(try fixture.cacheStatuses(of: "/1.jpg", count: 3) == ["MISS", "MISS", "HIT"])
-        Thread.sleep(forTimeInterval: 1.8)
+        fixture.clock.advance(by: .milliseconds(1_800))
         #expect(try fixture.cacheStatuses(of: "/1.jpg", count: 2) == ["EXPIRED", "HIT"])
         #expect(origin.count(of: "/1.jpg") == 3)
     }

@@ -60,7 +60,7 @@ struct MemoryBoundTests {
         let fixture = try ProxyFixture(upstream: origin.upstream) { $0.inactive = .seconds(1) }
         let key = fixture.key("/1.jpg", upstream: origin.upstream)
         #expect(try fixture.request(.get, "/1.jpg").headerFields["X-Proxy-Cache"] == "MISS")
-        Thread.sleep(forTimeInterval: 1.8)
+        fixture.clock.advance(by: .milliseconds(1_800))
         #expect(try fixture.request(.get, "/1.jpg").headerFields["X-Proxy-Cache"] == "MISS")
         #expect(fixture.proxy.cache.uses(of: key) == 1)
         #expect(fixture.proxy.cache.count == 0)
@@ -73,7 +73,7 @@ struct MemoryBoundTests {
         let origin = try ProxyFixture.makeImageOrigin()
         let fixture = try ProxyFixture(upstream: origin.upstream) { $0.inactive = .seconds(1) }
         #expect(try fixture.cacheStatuses(of: "/1.jpg", count: 3) == ["MISS", "MISS", "HIT"])
-        Thread.sleep(forTimeInterval: 1.8)
+        fixture.clock.advance(by: .milliseconds(1_800))
         // Any request sweeps: this one is for another key.
         _ = try fixture.request(.get, "/other.jpg")
         #expect(fixture.proxy.cache.count == 0)

@@ -32,10 +32,14 @@ struct ProxyFixture {
     let proxy: CachingProxy
     let server: TestServer
 
+    /// The clock the proxy's cache reads: tests move it instead of sleeping.
+    let clock = ManualClock()
+
     /// Starts a proxy for `upstream` with `options` (their host, port and upstream are ignored).
     init(upstream: UpstreamAddress, options: ProxyOptions = ProxyOptions(), upstreamTimeout: Duration = .seconds(10)) throws {
+        let clock = clock
         proxy = CachingProxy(upstream: upstream, upstreamTimeout: upstreamTimeout,
-                             policy: options.policy, cache: options.makeCache())
+                             policy: options.policy, cache: options.makeCache(now: { clock.now }))
         server = try TestServer(handler: proxy, configuration: ServerConfiguration(serverName: "Step3MinUses", accessLog: .disabled))
     }
 

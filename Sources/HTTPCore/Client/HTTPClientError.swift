@@ -33,14 +33,26 @@ public enum HTTPClientError: Error, Equatable, Sendable, CustomStringConvertible
     }
     // ANCHOR_END: status
 
-    public var description: String {
+    // ANCHOR: reason
+    /// One line saying what went wrong, naming `upstream`, such as
+    /// `upstream http://127.0.0.1:8000 refused the connection`: the body of a proxy's 502 or 504.
+    public func reason(upstream: UpstreamAddress) -> String {
+        sentence(naming: "upstream \(upstream)")
+    }
+    // ANCHOR_END: reason
+
+    public var description: String { sentence(naming: "upstream") }
+
+    private func sentence(naming upstream: String) -> String {
         switch self {
-        case .connectFailed(let error): "cannot connect to upstream: \(error)"
-        case .connectionClosed: "upstream closed the connection before a complete response"
-        case .invalidResponse(let error): "upstream sent an invalid response: \(error.reason)"
-        case .truncatedBody: "upstream closed the connection in the middle of the body"
-        case .timedOut: "upstream did not answer in time"
-        case .invalidRequest(let reason): "cannot send the request: \(reason)"
+        case .connectFailed(.system(_, ECONNREFUSED)): "\(upstream) refused the connection"
+        case .connectFailed(.timedOut): "\(upstream) did not accept the connection in time"
+        case .connectFailed(let error): "cannot connect to \(upstream): \(error)"
+        case .connectionClosed: "\(upstream) closed the connection before a complete response"
+        case .invalidResponse(let error): "\(upstream) sent an invalid response: \(error.reason)"
+        case .truncatedBody: "\(upstream) closed the connection in the middle of the body"
+        case .timedOut: "\(upstream) did not answer in time"
+        case .invalidRequest(let reason): "cannot send the request to \(upstream): \(reason)"
         }
     }
 }

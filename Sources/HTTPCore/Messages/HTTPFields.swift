@@ -119,6 +119,16 @@ public struct HTTPFields: Sendable, Equatable, Sequence, ExpressibleByDictionary
         storage.append(Field(name: name, value: value))
     }
 
+    /// Whether a message of `version` with these fields lets its connection stay open
+    /// (RFC 9112 §9.3): HTTP/1.1 unless `Connection: close`; HTTP/1.0 only with
+    /// `Connection: keep-alive`. The same rule for requests and responses.
+    public func allowKeepAlive(in version: HTTPVersion) -> Bool {
+        let options = listElements(for: "Connection")
+        if options.contains(where: { $0.equalsIgnoringASCIICase("close") }) { return false }
+        if version == .http1_1 { return true }
+        return options.contains(where: { $0.equalsIgnoringASCIICase("keep-alive") })
+    }
+
     /// Removes every line for which `shouldRemove` returns true.
     public mutating func removeAll(where shouldRemove: (Field) throws -> Bool) rethrows {
         try storage.removeAll(where: shouldRemove)

@@ -58,10 +58,7 @@ public struct HTTPRequestHead: Sendable, Equatable {
     /// Whether the connection may stay open after this request (RFC 9112 §9.3): HTTP/1.1
     /// unless the client sent `Connection: close`; HTTP/1.0 only with `Connection: keep-alive`.
     public var shouldKeepAlive: Bool {
-        let options = headerFields.listElements(for: "Connection")
-        if options.contains(where: { $0.equalsIgnoringASCIICase("close") }) { return false }
-        if version == .http1_1 { return true }
-        return options.contains(where: { $0.equalsIgnoringASCIICase("keep-alive") })
+        headerFields.allowKeepAlive(in: version)
     }
 }
 

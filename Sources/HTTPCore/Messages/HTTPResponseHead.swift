@@ -15,9 +15,6 @@ public struct HTTPResponseHead: Sendable, Equatable {
     /// (RFC 9112 §9.3): HTTP/1.1 unless `Connection: close`; HTTP/1.0 only with
     /// `Connection: keep-alive`. A response framed `.untilClose` can never be reused.
     public var shouldKeepAlive: Bool {
-        let options = headerFields.listElements(for: "Connection")
-        if options.contains(where: { $0.equalsIgnoringASCIICase("close") }) { return false }
-        if version == .http1_1 { return true }
-        return options.contains(where: { $0.equalsIgnoringASCIICase("keep-alive") })
+        headerFields.allowKeepAlive(in: version)
     }
 }

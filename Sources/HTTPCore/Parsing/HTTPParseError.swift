@@ -9,6 +9,8 @@ public enum HTTPParseError: Error, Equatable, Sendable {
     case headerSectionTooLarge
     /// The request line is not `method SP target SP version`.
     case malformedRequestLine
+    /// A response's status line is not `version SP status-code SP [reason]` (responses only).
+    case malformedStatusLine
     /// A version other than HTTP/1.0 or HTTP/1.1.
     case unsupportedVersion
     /// A header line without a colon, an invalid name, or a control character in a value.
@@ -49,6 +51,8 @@ public enum HTTPParseError: Error, Equatable, Sendable {
         case .headerSectionTooLarge: .requestHeaderFieldsTooLarge
         case .unsupportedVersion: .httpVersionNotSupported
         case .unsupportedTransferCoding: .notImplemented
+        // Only a response has a status line; a proxy that receives a bad one answers 502.
+        case .malformedStatusLine: .badGateway
         case .contentTooLarge: .contentTooLarge
         case .headTimeout, .contentTimeout: .requestTimeout
         case .malformedRequestLine, .malformedHeaderField, .whitespaceBeforeColon,
@@ -65,6 +69,7 @@ public enum HTTPParseError: Error, Equatable, Sendable {
         case .requestLineTooLong: "request line too long"
         case .headerSectionTooLarge: "header section too large"
         case .malformedRequestLine: "malformed request line"
+        case .malformedStatusLine: "malformed status line"
         case .unsupportedVersion: "only HTTP/1.0 and HTTP/1.1 are supported"
         case .malformedHeaderField: "malformed header field"
         case .whitespaceBeforeColon: "whitespace between header name and colon"

@@ -6,7 +6,7 @@
 /// of a head returns `nil` or throws the error the whole head would. Only the head limits apply:
 /// the status line is held to `maxRequestLineLength` and, like a header section that is too large,
 /// answers `.headerSectionTooLarge`; `maxContentLength` does not apply, since images can be large.
-/// The error cases are named for requests: a malformed status line throws `.malformedRequestLine`.
+/// A malformed status line throws `.malformedStatusLine`; the other cases are shared with requests.
 /// A proxy answers any of them with 502 Bad Gateway, which RFC 9112 §5.2 names as a proxy's
 /// answer to obs-fold in a response.
 ///
@@ -88,8 +88,13 @@ public struct HTTPResponseParser: Sendable {
         _ scanner: HTTPHeadScanner
     ) throws(HTTPParseError) -> (HTTPVersion, HTTPStatus) {
         let bytes = scanner.bytes
-        guard let versionEnd = scanner.firstIndex(of: ASCII.space, in: line) else { throw .malformedRequestLine }
-        let version = try scanner.version(in: line.lowerBound..<versionEnd)
+        guard let versionEnd = scanner.firstIndex(of: ASCII.space, in: line) else { throw .malformedStatusLine }
+        let version: HTTPVersion
+        do {
+            version = try scanner.version(in: line.lowerBound..<versionEnd)
+        } catch .malformedRequestLine {
+            throw .malformedStatusLine  // the scanner names its error for requests
+        }
         let codeEnd = versionEnd + 4
         // RFC 9110 §15: a status code is three digits, and values outside 100...599 are invalid.
         guard codeEnd <= line.upperBound,
@@ -98,7 +103,7 @@ public struct HTTPResponseParser: Sendable {
               let ones = ASCII.digitValue(bytes[versionEnd + 3]),
               (100...599).contains(hundreds * 100 + tens * 10 + ones),
               codeEnd == line.upperBound || bytes[codeEnd] == ASCII.space
-        else { throw .malformedRequestLine }
+        else { throw .malformedStatusLine }
         let reason = min(codeEnd + 1, line.upperBound)..<line.upperBound
         // RFC 9112 §4: reason-phrase = 1*( HTAB / SP / VCHAR / obs-text ).
         for position in reason where !ASCII.isFieldValueCharacter(bytes[position]) {

@@ -106,7 +106,7 @@ final class HTTPConnection {
             response = .text(.internalServerError, "the response had an invalid header field")
         }
         let keepAlive = head.shouldKeepAlive && !isShuttingDown()
-        let delivery = send(response, to: head, keepAlive: keepAlive)
+        let delivery = send(response, method: head.method, version: head.version, keepAlive: keepAlive)
         log(head: head, status: response.status, bodyBytes: delivery.contentBytes, startTime: startTime)
         return delivery.isComplete && keepAlive ? .keepAlive : .close
     }
@@ -204,17 +204,19 @@ final class HTTPConnection {
         var contentBytes: Int64
     }
 
-    /// Writes `response` and reports how much of it the client took.
-    private func send(_ response: HTTPResponse, to head: HTTPRequestHead, keepAlive: Bool) -> Delivery {
+    /// Writes `response`, the answer to a `method` request of `version`, and reports how much of
+    /// it the client took.
+    private func send(_ response: HTTPResponse, method: HTTPMethod, version: HTTPVersion, keepAlive: Bool) -> Delivery {
         // RFC 9110 §9.3.2 and §6.4.1: HEAD, 1xx, 204 and 304 responses end with the head.
-        let sendsContent = head.method != .head && response.status.allowsContent
+        let sendsContent = method != .head && response.status.allowsContent
         // RFC 9112 §6.3 item 8: content of unknown length reaches an HTTP/1.0 client only by
         // closing the connection after it.
-        let isCloseDelimited = sendsContent && response.body.count == nil && head.version == .http1_0
-        let isChunked = sendsContent && response.body.count == nil && head.version == .http1_1
+        let isCloseDelimited = sendsContent && response.body.count == nil && version == .http1_0
+        let isChunked = sendsContent && response.body.count == nil && version == .http1_1
         let keepAlive = keepAlive && !isCloseDelimited
-        let headBytes = ResponseHead.serialize(response, serverName: configuration.serverName, date: dateHeader.current(),
-                                               keepAlive: keepAlive, requestVersion: head.version)
+        let headBytes = ResponseHeadSerializer.serialize(response, serverName: configuration.serverName,
+                                                         date: dateHeader.current(), keepAlive: keepAlive,
+                                                         requestVersion: version)
         let timeout = configuration.ioTimeout
         var contentBytes: Int64 = 0
         do {
@@ -278,8 +280,7 @@ final class HTTPConnection {
         // A connection that never sent a byte of this request gets no 408: it just closes.
         if error == .headTimeout, received.isEmpty { return .close }
         let response = HTTPResponse.text(error.status, error.reason)
-        let placeholder = HTTPRequestHead(method: .get, target: "-", version: .http1_1, headerFields: [:])
-        let delivery = send(response, to: placeholder, keepAlive: false)
+        let delivery = send(response, method: .get, version: .http1_1, keepAlive: false)
         log(head: nil, status: response.status, bodyBytes: delivery.contentBytes, startTime: startTime)
         return .lingeringClose
     }

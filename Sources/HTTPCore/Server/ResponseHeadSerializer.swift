@@ -3,7 +3,7 @@
 /// The server owns the framing headers: whatever a handler put in `Content-Length`,
 /// `Transfer-Encoding`, `Connection`, `Date` or `Server` is replaced here, so a handler can
 /// never send a response whose framing disagrees with its body.
-enum ResponseHead {
+enum ResponseHeadSerializer {
     /// Header fields the server sets itself.
     private static let framingFields = ["Content-Length", "Transfer-Encoding", "Connection", "Date", "Server", "Keep-Alive"]
 
