@@ -3,7 +3,7 @@ import PackageDescription
 
 /// The workshop package: one library of HTTP plumbing (`HTTPCore`) and one executable per step.
 ///
-/// Every step is a complete program; the diff between two consecutive steps is that step's lesson.
+/// Every step is a complete program; `diff -ruN` between two consecutive steps is that step's lesson.
 let package = Package(
     name: "ImageCacheWorkshop",
     targets: [

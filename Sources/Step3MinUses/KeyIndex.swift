@@ -174,7 +174,6 @@ struct KeyIndex: Sendable {
 
     // MARK: - The list
 
-    // ANCHOR: list
     /// Adds `node` at the recently used end and returns its slot, first forgetting least recently
     /// used nodes until it fits in the zone (as nginx does when `keys_zone` has no room left);
     /// `nil` when the key alone is larger than the zone.
@@ -235,5 +234,4 @@ struct KeyIndex: Sendable {
         newest = slot
     }
     // ANCHOR_END: move-to-newest
-    // ANCHOR_END: list
 }

@@ -3,7 +3,6 @@ import HTTPCore
 /// Step 3's command line: where to listen, which upstream to forward to, how long to wait for it,
 /// and the cache's rules: admission, freshness and memory bounds, in nginx's notation.
 struct ProxyOptions: Equatable {
-    // ANCHOR: usage
     static let usage = """
         usage: Step3MinUses [--host ADDRESS] [--port PORT] [--upstream URL] [--upstream-timeout TIME]
                             [--min-uses N] [--valid TIME] [--max-size SIZE] [--inactive TIME]
@@ -40,7 +39,6 @@ struct ProxyOptions: Equatable {
                                    are closed to admit new clients (default 1024)
           -h, --help               show this help
         """
-    // ANCHOR_END: usage
 
     var host = "127.0.0.1"
     var port = 8080

@@ -1,6 +1,5 @@
 import HTTPCore
 
-// ANCHOR: response-cache
 /// The bounded store: counts the uses of every key, stores a response only once its key has been
 /// used `minUses` times, and keeps memory within `maxSize` bytes of entries and `keysZoneSize`
 /// bytes' worth of keys, forgetting keys idle for longer than `inactive`.
@@ -39,7 +38,6 @@ final class ResponseCache: Sendable {
     }
     // ANCHOR_END: look-up
 }
-// ANCHOR_END: response-cache
 
 // MARK: - Looking without counting (for tests and diagnostics)
 

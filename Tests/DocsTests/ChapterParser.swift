@@ -59,12 +59,13 @@ enum ChapterParser {
         case invalid(String)
     }
 
-    /// Parses `<!-- code: PATH#REGION -->` and `<!-- transcript: SCENARIO -->`; other comments are `.none`.
+    /// Parses `<!-- code: PATH#REGION -->`, `<!-- diff: OLD#REGION NEW#REGION -->` and
+    /// `<!-- transcript: SCENARIO -->`; other comments are `.none`.
     static func parseMarker(_ line: String) -> MarkerParse {
         let trimmed = line.trimmingWhitespace()
         guard trimmed.hasPrefix("<!--"), trimmed.hasSuffix("-->"), trimmed.count >= 7 else { return .none }
         let inner = trimmed.dropFirst(4).dropLast(3).trimmingWhitespace()
-        guard let keyword = ["code", "transcript"].first(where: { inner.hasPrefix($0) }) else { return .none }
+        guard let keyword = ["code", "transcript", "diff"].first(where: { inner.hasPrefix($0) }) else { return .none }
         let afterKeyword = inner.dropFirst(keyword.count)
         // A word that merely starts with the keyword ("codes…") is an ordinary comment.
         if let next = afterKeyword.first, next != ":", !next.isWhitespace { return .none }
@@ -74,16 +75,39 @@ enum ChapterParser {
             return rest.contains(where: \.isWhitespace) ? .none : .invalid("marker needs a colon: <!-- \(keyword): … -->")
         }
         let value = rest.dropFirst().trimmingWhitespace()
+        if keyword == "diff" {
+            let sides = value.split(whereSeparator: \.isWhitespace)
+            guard sides.count == 2 else { return .invalid("a diff marker names two regions: <!-- diff: OLD#REGION NEW#REGION -->") }
+            switch (splitRegion(String(sides[0])), splitRegion(String(sides[1]))) {
+            case (.success(let old), .success(let new)):
+                return .marker(.diff(oldPath: old.path, oldRegion: old.region, newPath: new.path, newRegion: new.region))
+            case (.failure(let message), _), (_, .failure(let message)):
+                return .invalid(message.text)
+            }
+        }
         guard !value.isEmpty, !value.contains(where: \.isWhitespace) else {
             return .invalid("marker needs one value without spaces: <!-- \(keyword): … -->")
         }
         if keyword == "transcript" { return .marker(.transcript(scenario: value)) }
-        guard let hash = value.firstIndex(of: "#") else { return .marker(.code(path: value, region: nil)) }
+        switch splitRegion(value) {
+        case .success(let named): return .marker(.code(path: named.path, region: named.region))
+        case .failure(let message): return .invalid(message.text)
+        }
+    }
+
+    /// A marker's problem, as an error so it can travel in a `Result`.
+    struct MarkerMessage: Error {
+        var text: String
+    }
+
+    /// `PATH#REGION` split into its path and region (`nil` for `PATH` or `PATH#`).
+    private static func splitRegion(_ value: String) -> Result<(path: String, region: String?), MarkerMessage> {
+        guard let hash = value.firstIndex(of: "#") else { return .success((value, nil)) }
         let region = String(value[value.index(after: hash)...])
         guard region.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
-            return .invalid("region names use letters, digits, - and _: \(region)")
+            return .failure(MarkerMessage(text: "region names use letters, digits, - and _: \(region)"))
         }
-        return .marker(.code(path: String(value[..<hash]), region: region.isEmpty ? nil : region))
+        return .success((String(value[..<hash]), region.isEmpty ? nil : region))
     }
 
     // MARK: - Fences

@@ -14,6 +14,41 @@ struct ChapterTests {
         }
     }
 
+    @Test("Every marked source region is shown by a chapter")
+    func everyRegionIsShown() throws {
+        let shown = check.shownRegions()
+        for file in try Self.filesWithRegions(under: check.packageRoot) {
+            let source = try String(contentsOfFile: check.packageRoot + "/" + file, encoding: .utf8)
+            for region in CodeRegion.names(in: source) where !shown.contains(file + "#" + region) {
+                // A region a later step copied unchanged is shown where the original is.
+                let text = check.regionText(path: file, region: region)
+                let original = shown.first { name in
+                    name.hasSuffix("/" + (file as NSString).lastPathComponent + "#" + region)
+                        && check.regionText(path: String(name.prefix { $0 != "#" }), region: region) == text
+                }
+                if original == nil {
+                    Issue.record("\(file)#\(region) is marked as a region, but no chapter shows it (show it, or remove its ANCHOR lines)")
+                }
+            }
+        }
+    }
+
+    /// The source and script files, relative to the package root.
+    private static func filesWithRegions(under root: String) throws -> [String] {
+        var files: [String] = []
+        for directory in ["Sources", "scripts"] {
+            guard let walker = FileManager.default.enumerator(atPath: root + "/" + directory) else { continue }
+            for case let path as String in walker where !path.contains("SampleImages") {
+                var isDirectory: ObjCBool = false
+                let full = root + "/" + directory + "/" + path
+                if FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue {
+                    files.append(directory + "/" + path)
+                }
+            }
+        }
+        return files.sorted()
+    }
+
     @Test("Output shown in a chapter is what its commands print")
     func transcriptsMatchTheOutput() throws {
         // CI installs curl; without it every transcript would fail less clearly, or not run at all.

@@ -1,7 +1,8 @@
 /// A fenced block in a chapter that a marker comment asks the docs check to verify.
 ///
 /// Markers are HTML comments (invisible in rendered Markdown) on the line before the fence:
-/// `<!-- code: PATH#REGION -->` or `<!-- transcript: SCENARIO -->`.
+/// `<!-- code: PATH#REGION -->`, `<!-- diff: OLD#REGION NEW#REGION -->` or
+/// `<!-- transcript: SCENARIO -->`.
 struct CheckedBlock: Equatable, Sendable {
     /// What the block must match.
     enum Kind: Equatable, Sendable {
@@ -9,6 +10,9 @@ struct CheckedBlock: Equatable, Sendable {
         case code(path: String, region: String?)
         /// Commands and their output, run against the servers of a named scenario.
         case transcript(scenario: String)
+        /// The changes from one source region to another (`region == nil`: the whole file), as
+        /// unified-diff hunks: how a step changed the code of the step before.
+        case diff(oldPath: String, oldRegion: String?, newPath: String, newRegion: String?)
     }
 
     var kind: Kind

@@ -49,6 +49,11 @@ enum CodeRegion {
         return dedent(trimmingBlankEnds(shown))
     }
 
+    /// The names of the regions `source` marks, in order.
+    static func names(in source: String) -> [String] {
+        ChapterParser.splitLines(source).compactMap { line in Anchor(line).flatMap { $0.isEnd ? nil : $0.name } }
+    }
+
     /// `lines` without the leading whitespace they all share; whitespace-only lines become empty.
     static func dedent(_ lines: [String]) -> [String] {
         let indents = lines.filter { !$0.allSatisfy(\.isWhitespace) }.map { $0.prefix(while: \.isWhitespace) }

@@ -28,13 +28,69 @@ struct DocsCheck {
         return (blocks, problems.map { DocsFinding(chapter: chapter, line: $0.line, message: $0.message) })
     }
 
-    /// Marker problems and code blocks that differ from their source regions.
+    /// Marker problems, and code and diff blocks that differ from their source regions.
     func codeFindings(in chapter: String) -> [DocsFinding] {
         let (blocks, markerFindings) = blocks(of: chapter)
         return markerFindings + blocks.flatMap { block -> [DocsFinding] in
-            guard case .code(let path, let region) = block.kind else { return [] }
-            return check(block, path: path, region: region, chapter: chapter).map { [$0] } ?? []
+            switch block.kind {
+            case .code(let path, let region):
+                return check(block, path: path, region: region, chapter: chapter).map { [$0] } ?? []
+            case .diff(let oldPath, let oldRegion, let newPath, let newRegion):
+                return checkDiff(block, old: (oldPath, oldRegion), new: (newPath, newRegion), chapter: chapter).map { [$0] } ?? []
+            case .transcript:
+                return []
+            }
         }
+    }
+
+    /// The regions every chapter shows, as `PATH#REGION` (`PATH#` for a whole file), in a code
+    /// block or on either side of a diff block.
+    func shownRegions() -> Set<String> {
+        var shown: Set<String> = []
+        for chapter in chapters() {
+            for block in blocks(of: chapter).blocks {
+                switch block.kind {
+                case .code(let path, let region):
+                    shown.insert(path + "#" + (region ?? ""))
+                case .diff(let oldPath, let oldRegion, let newPath, let newRegion):
+                    shown.insert(oldPath + "#" + (oldRegion ?? ""))
+                    shown.insert(newPath + "#" + (newRegion ?? ""))
+                case .transcript:
+                    break
+                }
+            }
+        }
+        return shown
+    }
+
+    /// The text of `region` in the file at `path`, as a chapter shows it; `nil` when it cannot be read.
+    func regionText(path: String, region: String?) -> [String]? {
+        guard let source = try? String(contentsOfFile: packageRoot + "/" + path, encoding: .utf8) else { return nil }
+        return (try? CodeRegion.extract(region, from: source))?.map { $0.trimmingTrailingWhitespace() }
+    }
+
+    private func checkDiff(_ block: CheckedBlock, old: (path: String, region: String?), new: (path: String, region: String?),
+                           chapter: String) -> DocsFinding? {
+        var sides: [[String]] = []
+        for side in [old, new] {
+            let name = side.path + "#" + (side.region ?? "")
+            guard let source = try? String(contentsOfFile: packageRoot + "/" + side.path, encoding: .utf8) else {
+                return DocsFinding(chapter: chapter, line: block.markerLine, message: "\(side.path) does not exist (paths are relative to the package root)")
+            }
+            do {
+                sides.append(try CodeRegion.extract(side.region, from: source).map { $0.trimmingTrailingWhitespace() })
+            } catch {
+                return DocsFinding(chapter: chapter, line: block.markerLine, message: "\(name): \(error)")
+            }
+        }
+        let expected = CodeRegion.trimmingBlankEnds(UnifiedDiff.hunks(from: sides[0], to: sides[1]).map { $0.trimmingTrailingWhitespace() })
+        let leadingBlanks = block.lines.prefix(while: { $0.allSatisfy(\.isWhitespace) }).count
+        let shown = CodeRegion.trimmingBlankEnds(block.lines).map { $0.trimmingTrailingWhitespace() }
+        let diff = LineDiff.describe(
+            expected: shown, actual: expected,
+            expectedLabel: "\(chapter):\(block.firstLine) (chapter)", actualLabel: "the diff of the two regions",
+            firstLine: block.firstLine + leadingBlanks)
+        return diff.map { DocsFinding(chapter: chapter, line: block.firstLine, message: "the diff block differs:\n\($0)") }
     }
 
     /// Transcript blocks whose commands print something other than the chapter shows.

@@ -161,3 +161,55 @@ struct DocsCheckTests {
         #expect(long.hasSuffix("+8\n  … 12 more"))
     }
 }
+
+@Suite("Diff blocks: the change between two regions, checked like code", .timeLimit(.minutes(1)))
+struct DiffBlockTests {
+    @Test("Hunks show each change with two lines of context; removed lines come before added ones")
+    func hunks() {
+        let old = ["a", "b", "c", "d", "e", "f", "g", "h", "i"]
+        let new = ["a", "b", "c", "D", "e", "f", "g", "h", "i", "j"]
+        #expect(UnifiedDiff.hunks(from: old, to: new) == ["@@", " b", " c", "-d", "+D", " e", " f", "@@", " h", " i", "+j"])
+        #expect(UnifiedDiff.hunks(from: old, to: old).isEmpty)
+        #expect(UnifiedDiff.hunks(from: [], to: ["x"]) == ["@@", "+x"])
+    }
+
+    @Test("A diff marker names two regions; one region alone is reported")
+    func marker() {
+        #expect(ChapterParser.parseMarker("<!-- diff: A.swift#x B.swift#y -->")
+            == .marker(.diff(oldPath: "A.swift", oldRegion: "x", newPath: "B.swift", newRegion: "y")))
+        #expect(ChapterParser.parseMarker("<!-- diff: A.swift#x -->")
+            == .invalid("a diff marker names two regions: <!-- diff: OLD#REGION NEW#REGION -->"))
+    }
+
+    @Test("A drifted diff block is reported; an exact one passes")
+    func drift() throws {
+        let package = try TemporaryDirectory()
+        try package.write("Sources/A/Old.swift", Array("// ANCHOR: r\nlet a = 1\nlet b = 2\n// ANCHOR_END: r\n".utf8))
+        try package.write("Sources/A/New.swift", Array("// ANCHOR: r\nlet a = 1\nlet b = 3\n// ANCHOR_END: r\n".utf8))
+        try package.write("docs/01-good.md", Array("""
+            <!-- diff: Sources/A/Old.swift#r Sources/A/New.swift#r -->
+            ```diff
+            @@
+             let a = 1
+            -let b = 2
+            +let b = 3
+            ```
+
+            """.utf8))
+        try package.write("docs/02-drifted.md", Array("""
+            <!-- diff: Sources/A/Old.swift#r Sources/A/New.swift#r -->
+            ```diff
+            @@
+            -let b = 2
+            +let b = 4
+            ```
+
+            """.utf8))
+        let check = DocsCheck(packageRoot: package.path)
+        #expect(check.codeFindings(in: "docs/01-good.md").isEmpty)
+        let findings = check.codeFindings(in: "docs/02-drifted.md")
+        #expect(findings.count == 1)
+        #expect(findings.first?.message.hasPrefix("the diff block differs") == true)
+        #expect(check.shownRegions() == ["Sources/A/Old.swift#r", "Sources/A/New.swift#r"])
+    }
+}
