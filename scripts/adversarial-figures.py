@@ -101,30 +101,27 @@ def request(port, head, read_body=True):
     connection.close()
 
 
-def head_rss():
-    origin = LargeOrigin(200 << 20, chunked=False)
+def peak_rss_behind_proxy(method, length, chunked, clients, rounds=2):
+    """Peak RSS of Step3MinUses --max-size 1m after `rounds` rounds of `clients` concurrent
+    requests (the second round is admitted) for a large body from a `LargeOrigin`."""
+    origin = LargeOrigin(length, chunked)
     proxy, port = start([f"{BIN}/Step3MinUses", "--upstream", f"http://127.0.0.1:{origin.port}", "--max-size", "1m"])
-    for _ in range(2):
-        threads = [threading.Thread(target=request, args=(port, b"HEAD /big.jpg HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"))
-                   for _ in range(8)]
-        for thread in threads: thread.start()
-        for thread in threads: thread.join(timeout=120)
-    peak = status_kb(proxy.pid, "VmHWM")
-    stop(proxy)
-    return f"{peak / 1024:.1f} MB"
-
-
-def chunked_rss():
-    origin = LargeOrigin(300 << 20, chunked=True)
-    proxy, port = start([f"{BIN}/Step3MinUses", "--upstream", f"http://127.0.0.1:{origin.port}", "--max-size", "1m"])
-    for _ in range(2):
-        threads = [threading.Thread(target=request, args=(port, b"GET /big.jpg HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"))
-                   for _ in range(4)]
+    head = b"%s /big.jpg HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n" % method
+    for _ in range(rounds):
+        threads = [threading.Thread(target=request, args=(port, head)) for _ in range(clients)]
         for thread in threads: thread.start()
         for thread in threads: thread.join(timeout=300)
     peak = status_kb(proxy.pid, "VmHWM")
     stop(proxy)
     return f"{peak / 1024:.1f} MB"
+
+
+def head_rss():
+    return peak_rss_behind_proxy(b"HEAD", 200 << 20, chunked=False, clients=8)
+
+
+def chunked_rss():
+    return peak_rss_behind_proxy(b"GET", 300 << 20, chunked=True, clients=4)
 
 
 def keys_rss():

@@ -42,16 +42,8 @@ public enum PercentEncoding {
     /// Whether `byte` may stand for itself in a path: unreserved, sub-delims, `:`, `@` and `/`
     /// (RFC 3986 §3.3). `%` is not: a literal percent sign is encoded too.
     private static func isPathCharacter(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"),
-             UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"),
-             UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="),
-             UInt8(ascii: ":"), UInt8(ascii: "@"), UInt8(ascii: "/"):
-            true
-        default:
-            false
-        }
+        HTTPHeadScanner.ASCII.isUnreservedOrSubDelimiter(byte)
+            || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "@") || byte == UInt8(ascii: "/")
     }
 
     private static let hexDigits = Array("0123456789ABCDEF".utf8)

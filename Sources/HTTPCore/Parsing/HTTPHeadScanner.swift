@@ -294,6 +294,20 @@ extension HTTPHeadScanner {
             }
         }
 
+        /// Whether `byte` is unreserved or a sub-delim in a URI (RFC 3986 §2.2, §2.3): what a host
+        /// name or a path segment holds as itself.
+        static func isUnreservedOrSubDelimiter(_ byte: UInt8) -> Bool {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"),
+                 UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("),
+                 UInt8(ascii: ")"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="):
+                true
+            default:
+                false
+            }
+        }
+
         /// Whether `byte` may appear in a field value or reason phrase: HTAB, SP, VCHAR or obs-text (RFC 9110 §5.5).
         static func isFieldValueCharacter(_ byte: UInt8) -> Bool {
             byte == horizontalTab || (byte >= space && byte != 0x7F)

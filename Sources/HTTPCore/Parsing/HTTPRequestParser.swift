@@ -197,7 +197,7 @@ public struct HTTPRequestParser: Sendable {
             // RFC 3986 §3.2.2: IP-literal, hex digits, colons and dots (and IPvFuture's characters).
             index += 1
             while index < range.upperBound, bytes[index] != UInt8(ascii: "]") {
-                guard isUnreservedOrSubDelimiter(bytes[index]) || bytes[index] == ASCII.colon else { return false }
+                guard ASCII.isUnreservedOrSubDelimiter(bytes[index]) || bytes[index] == ASCII.colon else { return false }
                 index += 1
             }
             guard index < range.upperBound, index > range.lowerBound + 1 else { return false }
@@ -212,7 +212,7 @@ public struct HTTPRequestParser: Sendable {
                     index += 3
                     continue
                 }
-                guard isUnreservedOrSubDelimiter(bytes[index]) else { return false }
+                guard ASCII.isUnreservedOrSubDelimiter(bytes[index]) else { return false }
                 index += 1
             }
         }
@@ -220,19 +220,6 @@ public struct HTTPRequestParser: Sendable {
         guard index < range.upperBound else { return true }
         guard bytes[index] == ASCII.colon else { return false }
         return (index + 1..<range.upperBound).allSatisfy { ASCII.digitValue(bytes[$0]) != nil }
-    }
-
-    /// Whether `byte` is unreserved or a sub-delim (RFC 3986 §2.2, §2.3).
-    private static func isUnreservedOrSubDelimiter(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"),
-             UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("),
-             UInt8(ascii: ")"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="):
-            true
-        default:
-            false
-        }
     }
 
     // MARK: - Framing
