@@ -21,7 +21,7 @@ case "$seconds" in ''|*[!0-9]*) echo "usage: scripts/fuzz.sh [request-head|respo
 parser_sources=(Parsing/HTTPHeadScanner Parsing/HTTPRequestParser Parsing/HTTPResponseParser Parsing/ChunkedDecoder
                 Parsing/HTTPParseError Parsing/HTTPParserLimits Messages/HTTPFields Messages/HTTPRequestHead
                 Messages/HTTPRequest Messages/HTTPResponseHead Messages/HTTPMethod Messages/HTTPVersion
-                Messages/HTTPStatus Messages/HTTPBodyFraming Messages/ClientAddress)
+                Messages/HTTPStatus Messages/HTTPBodyFraming Messages/ClientAddress Messages/StringProtocol+ASCII)
 
 fuzz_one() {
     local name=$1 directory=$2

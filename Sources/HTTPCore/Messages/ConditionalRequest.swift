@@ -1,26 +1,3 @@
-/// The validators of one representation (RFC 9110 §8.8), which conditional requests compare with.
-public struct Validators: Sendable, Equatable {
-    /// The representation's entity tag, if it has one.
-    public var entityTag: EntityTag?
-    /// Its last modification, in whole seconds since the Unix epoch, if known.
-    public var lastModified: Int64?
-
-    public init(entityTag: EntityTag?, lastModified: Int64?) {
-        self.entityTag = entityTag
-        self.lastModified = lastModified
-    }
-}
-
-/// Which bytes of a representation a response carries.
-public enum RangeSelection: Sendable, Equatable {
-    /// All of it: `200`.
-    case whole
-    /// These offsets: `206`.
-    case part(ClosedRange<Int64>)
-    /// None: `416`.
-    case unsatisfiable
-}
-
 /// Conditional requests and ranges (RFC 9110 §13 and §14), evaluated against any representation
 /// given its validators and length: a file on disk, or a response a cache stored.
 ///

@@ -3,31 +3,6 @@ import Glibc
 #endif
 import CSystemShims
 
-/// Why a socket operation failed.
-public enum SocketError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// A system call failed with this errno.
-    case system(call: String, errno: Int32)
-    /// The host name could not be resolved to an address.
-    case unresolvableHost(String)
-    /// The deadline passed before the socket was ready.
-    case timedOut
-    /// The peer closed the connection before the operation completed.
-    case connectionClosed
-    /// The peer reset the connection (`ECONNRESET`): unlike a clean close, what arrived before
-    /// may be incomplete, so a body delimited by the close must not count as complete.
-    case connectionReset
-
-    public var description: String {
-        switch self {
-        case let .system(call, code): "\(call): \(String(cString: strerror(code)))"
-        case let .unresolvableHost(host): "cannot resolve host \(host)"
-        case .timedOut: "timed out"
-        case .connectionClosed: "connection closed by peer"
-        case .connectionReset: "connection reset by peer"
-        }
-    }
-}
-
 /// A TCP socket: the only type in the project that makes socket system calls.
 ///
 /// Every descriptor is created with `SOCK_CLOEXEC`, so a step that runs a child process never
@@ -306,41 +281,5 @@ public final class Socket: Sendable {
             target.copyMemory(from: UnsafeRawBufferPointer(start: first.pointee.ai_addr, count: Int(first.pointee.ai_addrlen)))
         }
         return SocketAddress(storage: storage)
-    }
-}
-
-/// An IPv4 or IPv6 socket address as the C API holds it.
-struct SocketAddress {
-    var storage: sockaddr_storage
-
-    var family: Int32 { Int32(storage.ss_family) }
-
-    var port: Int {
-        withUnsafeBytes(of: storage) { raw in
-            if family == AF_INET6 {
-                Int(UInt16(bigEndian: raw.load(as: sockaddr_in6.self).sin6_port))
-            } else {
-                Int(UInt16(bigEndian: raw.load(as: sockaddr_in.self).sin_port))
-            }
-        }
-    }
-
-    /// The address as a typed value.
-    var clientAddress: ClientAddress {
-        withUnsafeBytes(of: storage) { raw in
-            let bytes: [UInt8] = if family == AF_INET6 {
-                withUnsafeBytes(of: raw.load(as: sockaddr_in6.self).sin6_addr) { Array($0) }
-            } else {
-                withUnsafeBytes(of: raw.load(as: sockaddr_in.self).sin_addr) { Array($0) }
-            }
-            return ClientAddress(host: ClientAddress.Host(bytes: bytes) ?? .ipv4(0, 0, 0, 0), port: port)
-        }
-    }
-
-    func withSockaddr<Result>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> Result) -> Result {
-        let length = family == AF_INET6 ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size
-        return withUnsafeBytes(of: storage) { raw in
-            body(raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(length))
-        }
     }
 }
