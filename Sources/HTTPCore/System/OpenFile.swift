@@ -23,8 +23,6 @@ public final class OpenFile: Sendable {
     public let size: Int64
     /// The modification time, whole seconds since the Unix epoch.
     public let modificationTime: Int64
-    /// The inode number, which with size and time identifies this version of the file.
-    public let inode: UInt64
 
     /// Opens `path` for reading; fails unless it is a regular file.
     public init(path: String) throws(OpenError) {
@@ -51,7 +49,6 @@ public final class OpenFile: Sendable {
         descriptor = fd
         size = Int64(info.st_size)
         modificationTime = Int64(info.st_mtim.tv_sec)
-        inode = UInt64(info.st_ino)
     }
 
     deinit { close(descriptor) }
