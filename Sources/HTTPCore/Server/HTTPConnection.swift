@@ -20,7 +20,7 @@ final class HTTPConnection {
     private let isShuttingDown: @Sendable () -> Bool
     /// Where this connection says whether it is idle, so that a server at its cap can close it.
     private let registry: ConnectionRegistry
-    private let id: Int
+    private let registration: ConnectionRegistry.Connection
 
     /// Received bytes not yet consumed: a pipelined request waits here for its turn.
     // 16 KiB holds any ordinary head in one read; it grows only for large heads.
@@ -35,10 +35,10 @@ final class HTTPConnection {
         self.handler = handler
         self.registry = registry
         self.isShuttingDown = isShuttingDown
-        id = registry.register(socket)
+        registration = registry.register(socket)
     }
 
-    deinit { registry.unregister(id) }
+    deinit { registry.unregister(registration) }
 
     // MARK: - The connection loop
 
@@ -49,7 +49,7 @@ final class HTTPConnection {
         while true {
             // The first request must start at once; later ones may wait out the idle timeout.
             let waitLimit = isFirstRequest ? configuration.headTimeout : configuration.idleTimeout
-            guard waitForNextRequest(limit: waitLimit) else { return }
+            guard waitForNextRequest(limit: waitLimit, isFirst: isFirstRequest) else { return }
             isFirstRequest = false
             switch serveOneRequest() {
             case .keepAlive: continue
@@ -62,18 +62,22 @@ final class HTTPConnection {
 
     /// Waits for the first byte of the next request, in short slices so an idle connection
     /// notices a graceful shutdown quickly; `false` when the connection should close instead.
-    private func waitForNextRequest(limit: Duration) -> Bool {
-        if !received.isEmpty { return registry.markReadingHead(id) }  // a pipelined request is already here
-        // A request already waiting (as on most new connections) is read at once; only a
-        // connection with nothing to read is idle, and may be closed by a server at its cap.
-        if (try? socket.waitForInput(until: .now)) == true { return registry.markReadingHead(id) }
-        registry.markIdle(id)
+    ///
+    /// While it waits the connection is idle, and a server at its cap may close it. A new
+    /// connection usually has its request waiting already: it is looked at first, so that it is
+    /// never idle for a moment in which a flood of newcomers could close it. (Between kept-alive
+    /// requests that look would cost a system call per request; there the client's retry covers
+    /// the race, as RFC 9112 §9.3.1 expects of clients whose idle connection was closed.)
+    private func waitForNextRequest(limit: Duration, isFirst: Bool) -> Bool {
+        if !received.isEmpty { return registry.markReadingHead(registration) }  // a pipelined request is already here
+        if isFirst, (try? socket.waitForInput(until: .now)) == true { return registry.markReadingHead(registration) }
+        registry.markIdle(registration)
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
             if isShuttingDown() { return false }
             let slice = min(deadline, .now + .milliseconds(250))
             do {
-                if try socket.waitForInput(until: slice) { return registry.markReadingHead(id) }
+                if try socket.waitForInput(until: slice) { return registry.markReadingHead(registration) }
             } catch {
                 return false
             }
@@ -90,10 +94,10 @@ final class HTTPConnection {
         do {
             (head, framing) = try readHead(deadline: startTime + configuration.headTimeout)
             // Closed by the server to make room for a new client while the head was arriving.
-            guard registry.markBusy(id) else { return .close }
+            guard registry.markBusy(registration) else { return .close }
             body = try readBody(framing, head: head)
         } catch let error as HTTPParseError {
-            if registry.isReclaimed(id) { return .close }
+            if registry.isReclaimed(registration) { return .close }
             return answer(error, startTime: startTime)
         } catch {
             return .close  // the peer went away or a socket call failed: nobody to answer
