@@ -51,7 +51,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 wait_for() { for _ in $(seq 100); do curl -fso /dev/null "$1" && return 0; sleep 0.1; done; echo "bench: $1 not ready" >&2; exit 1; }
 
-# start_nginx NAME LOCATION_BODY : one worker, access log on, like nginx-behaviour.md §5.
+# start_nginx NAME LOCATION_BODY : one worker, access log on, as the chapters' measurements describe.
 start_nginx() {
     local name=$1 body=$2 port
     port=$(free_port)
@@ -122,7 +122,7 @@ bench_hits() {
     local step=$1
     start_step Step1Origin --root "$ROOT"; local origin=$PORT
     start_step "$step" --upstream "http://127.0.0.1:$origin"; local ours=$PORT
-    # The cache configuration of nginx-behaviour.md, one worker, access log on.
+    # The workshop's cache configuration (chapter 2, How nginx does it), one worker, access log on.
     EXTRA_HTTP="proxy_cache_path $WORK/nginx-cache/cache levels=1:2 keys_zone=my_cache:10m;" \
         start_nginx nginx-cache "proxy_pass http://127.0.0.1:$origin;
             add_header X-Proxy-Cache \$upstream_cache_status;

@@ -29,7 +29,7 @@ struct ConformanceSequence: Sendable, CustomTestStringConvertible {
 extension ConformanceSequence {
     /// Every sequence whose answers must be the same from both proxies.
     static let all: [ConformanceSequence] = [
-        // MARK: Min-uses admission (nginx-behaviour.md §1)
+        // MARK: Min-uses admission (proxy_cache_min_uses 2)
         ConformanceSequence(name: "GET x4", steps: repeated(4, "/1.jpg")),
         ConformanceSequence(name: "HEAD x4", steps: repeated(4, "/1.jpg", method: .head)),
         ConformanceSequence(name: "HEAD, GET, GET", steps: repeated(1, "/1.jpg", method: .head) + repeated(2, "/1.jpg")),

@@ -13,7 +13,7 @@ public final class NginxServer: Sendable {
 
     public static var isInstalled: Bool { executable != nil }
 
-    /// The `location /` body of nginx-behaviour.md: min-uses 2, 60 minutes, `$proxy_host$request_uri`.
+    /// The `location /` body of the workshop's nginx configuration (chapter 2): min-uses 2, 60 minutes, `$proxy_host$request_uri`.
     ///
     /// `storeSetCookie: false` leaves out `proxy_ignore_headers Set-Cookie` (nginx's default: never
     /// store a response that sets a cookie); `validity` replaces the 60 minutes of
