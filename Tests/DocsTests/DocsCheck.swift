@@ -101,13 +101,6 @@ struct DocsCheck {
         }
     }
 
-    /// Whether any chapter has a transcript block.
-    func hasTranscripts() -> Bool {
-        chapters().contains { chapter in
-            blocks(of: chapter).blocks.contains { if case .transcript = $0.kind { true } else { false } }
-        }
-    }
-
     private func check(_ block: CheckedBlock, path: String, region: String?, chapter: String) -> DocsFinding? {
         let name = path + "#" + (region ?? "")
         guard let source = try? String(contentsOfFile: packageRoot + "/" + path, encoding: .utf8) else {
