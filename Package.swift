@@ -22,6 +22,9 @@ let package = Package(
         // MARK: - Chapter 3: min-uses admission, freshness and a size bound
         .executableTarget(name: "Step3MinUses", dependencies: ["HTTPCore"]),
 
+        // MARK: - Chapter 4: nginx's cache format, shared by steps 4 and 5
+        .target(name: "NginxCache"),
+
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["HTTPCore"], path: "Tests/TestSupport"),
         .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore", "TestSupport"]),
@@ -30,6 +33,7 @@ let package = Package(
         .testTarget(name: "Step2NaiveCacheTests", dependencies: ["Step2NaiveCache", "HTTPCore", "TestSupport"]),
         .testTarget(name: "Step3MinUsesTests", dependencies: ["Step3MinUses", "HTTPCore", "TestSupport"]),
         .testTarget(name: "Step3ConformanceTests", dependencies: ["Step3MinUses", "HTTPCore", "TestSupport"]),
+        .testTarget(name: "NginxCacheTests", dependencies: ["NginxCache", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
