@@ -33,7 +33,7 @@ let package = Package(
         .testTarget(name: "Step2NaiveCacheTests", dependencies: ["Step2NaiveCache", "HTTPCore", "TestSupport"]),
         .testTarget(name: "Step3MinUsesTests", dependencies: ["Step3MinUses", "HTTPCore", "TestSupport"]),
         .testTarget(name: "Step3ConformanceTests", dependencies: ["Step3MinUses", "HTTPCore", "TestSupport"]),
-        .testTarget(name: "NginxCacheTests", dependencies: ["NginxCache", "TestSupport"]),
+        .testTarget(name: "NginxCacheTests", dependencies: ["NginxCache", "HTTPCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
