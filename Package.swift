@@ -23,7 +23,7 @@ let package = Package(
         .executableTarget(name: "Step3MinUses", dependencies: ["HTTPCore"]),
 
         // MARK: - Chapter 4: nginx's cache format, shared by steps 4 and 5
-        .target(name: "NginxCache"),
+        .target(name: "NginxCache", dependencies: ["HTTPCore"]),
 
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["HTTPCore"], path: "Tests/TestSupport"),

@@ -46,3 +46,33 @@ struct NginxWrittenFileTests {
         #expect(Array(file[Int(header.bodyStart)...]) == image)
     }
 }
+
+@Suite("Files this library writes are served by real nginx",
+       .enabled(if: NginxServer.isInstalled, "nginx is not installed: apt-get install nginx-light"),
+       .timeLimit(.minutes(1)))
+struct NginxReadsOurFilesTests {
+    @Test("An entry written here is a HIT in nginx, with the same body and fields, the origin never asked")
+    func nginxServesAnEntryWrittenHere() throws {
+        let image = try SampleImages.bytes("2.jpg")
+        let origin = try CountingOrigin { _ in .text(.ok, "from the origin") }
+        let nginx = try NginxServer(locationBody: NginxServer.workshopCacheLocation(upstream: origin.upstream))
+        let key = Array("127.0.0.1:\(origin.port)/2.jpg".utf8)
+        let now = Int64(Date().timeIntervalSince1970)
+        var header = CacheFileHeader(validUntil: now + 3_600, lastModified: -1, date: now, keyChecksum: 0,
+                                     headerStart: 0, bodyStart: 0)
+        header.entityTag = Array("\"written-here\"".utf8)
+        let storedHead = Array(("HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: \(image.count)\r\n"
+            + "ETag: \"written-here\"\r\n\r\n").utf8)
+        let pending = try PendingCacheFile(cacheDirectory: nginx.directory.path + "/cache", levels: .oneTwo, key: key,
+                                           header: header, storedHead: storedHead)
+        try pending.append(image)
+        try pending.commit()
+
+        let response = try RawClient(port: nginx.port).request(.get, "/2.jpg", headerFields: [:], body: [])
+        #expect(response.headerFields["X-Proxy-Cache"] == "HIT")
+        #expect(response.body == image)
+        #expect(response.headerFields["ETag"] == "\"written-here\"")
+        #expect(response.headerFields["Content-Type"] == "image/jpeg")
+        #expect(origin.requests.isEmpty)
+    }
+}

@@ -24,11 +24,12 @@ public final class OpenFile: Sendable {
     /// The modification time, whole seconds since the Unix epoch.
     public let modificationTime: Int64
 
-    /// Opens `path` for reading; fails unless it is a regular file.
-    public init(path: String) throws(OpenError) {
+    /// Opens `path` for reading; fails unless it is a regular file, and, unless
+    /// `followsSymlinks`, when its last component is a symlink (`.forbidden`).
+    public init(path: String, followsSymlinks: Bool = true) throws(OpenError) {
         // O_NONBLOCK: opening a named pipe would otherwise block until a writer appears, and hang
         // the connection; for regular files the flag changes nothing.
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (followsSymlinks ? 0 : O_NOFOLLOW))
         guard fd >= 0 else {
             switch errno {
             case ENOENT, ENOTDIR, ENAMETOOLONG: throw .notFound
@@ -49,6 +50,25 @@ public final class OpenFile: Sendable {
         descriptor = fd
         size = Int64(info.st_size)
         modificationTime = Int64(info.st_mtim.tv_sec)
+    }
+
+    /// Reads up to `count` bytes from `offset` (`pread(2)`, so readers on other threads do not
+    /// disturb each other); fewer only at the end of the file.
+    public func read(count: Int, at offset: Int64) throws(OpenError) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let result = bytes.withUnsafeMutableBytes { buffer in
+                pread(descriptor, buffer.baseAddress! + filled, count - filled, off_t(offset) + off_t(filled))
+            }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw .system(errno)
+            }
+            if result == 0 { break }
+            filled += result
+        }
+        return Array(bytes.prefix(filled))
     }
 
     deinit { close(descriptor) }

@@ -1,0 +1,82 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import HTTPCore
+
+/// One cache file, opened and checked before anything in it is trusted: what a HIT sends from
+/// and what a tool inspects.
+///
+/// Opening checks, in order: a regular file (a symlink or directory is refused), version 5, a key
+/// line where `header_start` says, the key's crc32, the key itself when the caller knows which
+/// one it looked up, a complete response head between `header_start` and `body_start`, and a
+/// body as long as that head's `Content-Length` (where it has one: nginx stores a chunked
+/// upstream's body decoded, under a head without a length). A file that fails any check throws;
+/// a cache treats it as absent.
+public final class CacheFile: Sendable {
+    /// The open file; a HIT sends the body from it with `sendfile(2)`.
+    public let file: OpenFile
+    public let header: CacheFileHeader
+    /// The key the file was written for.
+    public let key: [UInt8]
+    /// The stored response head, parsed: the upstream's status line and fields as received.
+    public let storedHead: HTTPResponseHead
+
+    /// Where the body starts in the file.
+    public var bodyOffset: Int64 { Int64(header.bodyStart) }
+    /// The body's length.
+    public var bodyLength: Int64 { file.size - bodyOffset }
+
+    /// What a failure to open or read the file means for the entry.
+    private static func error(opening error: OpenFile.OpenError) -> CacheFileError {
+        switch error {
+        case .notFound: .missing
+        case .notRegularFile: .notARegularFile
+        case .forbidden: .unreadable(EACCES)
+        case .system(let code): .unreadable(code)
+        }
+    }
+
+    private static func isSymlink(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK
+    }
+
+    /// The most bytes a header, key line and stored head can take: `body_start` is 16 bits.
+    private static let maxPrefixLength = Int(UInt16.max)
+
+    /// Opens the cache file at `path` and checks it; with `expectedKey`, it must be that key's.
+    public init(path: String, expectedKey: [UInt8]? = nil) throws(CacheFileError) {
+        let opened: OpenFile
+        do {
+            opened = try OpenFile(path: path, followsSymlinks: false)
+        } catch .forbidden where Self.isSymlink(path) {
+            throw .notARegularFile  // O_NOFOLLOW refuses a symlink (ELOOP), which OpenFile calls forbidden
+        } catch {
+            throw Self.error(opening: error)
+        }
+        file = opened
+        let prefix: [UInt8]
+        do {
+            prefix = try opened.read(count: min(Int(opened.size), Self.maxPrefixLength), at: 0)
+        } catch {
+            throw Self.error(opening: error)
+        }
+        header = try CacheFileHeader(decoding: prefix)
+        let headerStart = Int(header.headerStart), bodyStart = Int(header.bodyStart)
+        guard headerStart <= bodyStart, Int64(bodyStart) <= file.size else { throw .offsetsOutsideFile }
+        key = try CacheKeyLine.key(in: prefix, header: header)
+        guard CRC32.checksum(key) == header.keyChecksum else { throw .checksumMismatch }
+        if let expectedKey, expectedKey != key { throw .keyMismatch }
+        // The stored head must end exactly at body_start.
+        guard let parsed = try? HTTPResponseParser.parseHead(prefix[headerStart..<bodyStart], requestMethod: .get),
+              parsed.headLength == bodyStart - headerStart
+        else { throw .malformedStoredHead }
+        storedHead = parsed.head
+        if case .contentLength(let length) = parsed.framing, Int64(length) != file.size - Int64(bodyStart) {
+            throw .bodyLengthMismatch
+        }
+        if parsed.framing == .none, file.size != Int64(bodyStart), parsed.head.headerFields.contains("Content-Length") {
+            throw .bodyLengthMismatch  // Content-Length: 0 with bytes after it
+        }
+    }
+}

@@ -1,0 +1,132 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// A cache file being written, crash-safely, as nginx writes one with `use_temp_path=off`: into
+/// a temporary file in the entry's own directory, named the md5 and a dot and a counter, then
+/// renamed into place in one `rename(2)`.
+///
+/// A reader therefore sees the old entry, or none, or the whole new one; never half of one. A
+/// write that fails, a body that breaks off, or a pending file released without `commit()`
+/// leaves no file behind. Two writers of one key each write their own temporary file; the last
+/// rename wins, as in nginx.
+public final class PendingCacheFile {
+    /// Why an entry could not be written.
+    public enum WriteError: Error, Equatable, Sendable, CustomStringConvertible {
+        /// A system call failed (`ENOSPC` for a full disk, `EFBIG` past a file-size limit, …).
+        case system(call: String, errno: Int32)
+        /// The key and stored head do not fit before a 16-bit `body_start`.
+        case headTooLarge
+
+        public var description: String {
+            switch self {
+            case let .system(call, code): "\(call): \(String(cString: strerror(code)))"
+            case .headTooLarge: "the key and response head are larger than a cache file allows"
+            }
+        }
+    }
+
+    /// Where the entry will be: `DIR/5/7f/<md5>`.
+    public let path: String
+    /// Where it is written meanwhile: `DIR/5/7f/<md5>.<counter>`.
+    public let temporaryPath: String
+    private var descriptor: Int32
+    private var isFinished = false
+
+    /// Numbers the temporary files of this process.
+    private static let counter = Atomic<UInt64>(0)
+
+    /// Starts the entry for `key` under `cacheDirectory`: creates missing level directories (mode
+    /// 0700), the temporary file (0600, `O_EXCL`), and writes `header` (its crc32 and offsets
+    /// filled in here), the key line and `storedHead`, the response head as received.
+    public init(cacheDirectory: String, levels: CacheLevels, key: [UInt8], header: CacheFileHeader,
+                storedHead: [UInt8]) throws(WriteError) {
+        let name = MD5(key).hex
+        path = cacheDirectory + "/" + levels.relativePath(ofFileNamed: name)
+        let number = Self.counter.add(1, ordering: .relaxed).newValue
+        temporaryPath = path + "." + String(number).leftPadded(to: 10)
+        var header = header
+        let headerStart = CacheFileHeader.size + CacheKeyLine.prefix.count + key.count + 1
+        guard headerStart + storedHead.count <= Int(UInt16.max) else { throw .headTooLarge }
+        header.keyChecksum = CRC32.checksum(key)
+        header.headerStart = UInt16(headerStart)
+        header.bodyStart = UInt16(headerStart + storedHead.count)
+
+        descriptor = -1
+        try Self.makeDirectories(for: path, under: cacheDirectory)
+        descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw .system(call: "open \(temporaryPath)", errno: errno) }
+        do {
+            try append(header.encoded() + CacheKeyLine.encode(key) + storedHead)
+        } catch {
+            abandon()
+            throw error
+        }
+    }
+
+    deinit { abandon() }
+
+    /// Appends body bytes.
+    public func append(_ bytes: some Collection<UInt8>) throws(WriteError) {
+        let bytes = Array(bytes)
+        var written = 0
+        while written < bytes.count {
+            let result = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, bytes.count - written) }
+            if result < 0 {
+                if errno == EINTR { continue }
+                let code = errno
+                abandon()
+                throw .system(call: "write \(temporaryPath)", errno: code)
+            }
+            written += result
+        }
+    }
+
+    /// Renames the finished file into place and returns its path.
+    @discardableResult
+    public func commit() throws(WriteError) -> String {
+        guard !isFinished else { throw .system(call: "commit", errno: EBADF) }
+        let closed = close(descriptor)
+        descriptor = -1
+        guard closed == 0 else {
+            let code = errno
+            abandon()
+            throw .system(call: "close \(temporaryPath)", errno: code)
+        }
+        guard rename(temporaryPath, path) == 0 else {
+            let code = errno
+            abandon()
+            throw .system(call: "rename \(temporaryPath)", errno: code)
+        }
+        isFinished = true
+        return path
+    }
+
+    /// Gives up: closes and removes the temporary file. Nothing of the entry remains.
+    public func abandon() {
+        guard !isFinished else { return }
+        isFinished = true
+        if descriptor >= 0 { close(descriptor) }
+        descriptor = -1
+        unlink(temporaryPath)
+    }
+
+    /// Creates the level directories between `cacheDirectory` and the file at `path`, mode 0700.
+    private static func makeDirectories(for path: String, under cacheDirectory: String) throws(WriteError) {
+        let relative = path.dropFirst(cacheDirectory.count + 1).split(separator: "/").dropLast()
+        var directory = cacheDirectory
+        for component in relative {
+            directory += "/" + component
+            if mkdir(directory, 0o700) != 0, errno != EEXIST {
+                throw .system(call: "mkdir \(directory)", errno: errno)
+            }
+        }
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}
