@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A cache directory laid out as nginx lays it out, walked as nginx's cache loader walks it:
+/// every name at the depth the levels give, sorted into entries, temporary files and strays.
+///
+/// Only names are read here (`readdir`, with the file type it reports), never a file's content:
+/// 100,000 entries are walked about as fast as `find` lists them. What an entry holds is
+/// `CacheFile`'s to check.
+public struct CacheDirectory: Sendable {
+    /// One name found in the directory.
+    public enum Item: Equatable, Sendable {
+        /// A file named by an md5 in the directory its name belongs to.
+        case entry(path: String, name: String)
+        /// A temporary file, `<md5>.<counter>`, left by a write that never finished.
+        case temporary(path: String)
+        /// Anything else where an entry could be: a bad name, a file in the wrong directory, a
+        /// directory or symlink where a file belongs, a file where a level directory belongs.
+        case stray(path: String)
+    }
+
+    public let path: String
+    public let levels: CacheLevels
+
+    public init(path: String, levels: CacheLevels = .oneTwo) {
+        self.path = path
+        self.levels = levels
+    }
+
+    /// Calls `visit` for every name at or above the entries' depth, in no particular order.
+    ///
+    /// - Throws: the errno of a directory that cannot be opened; a missing cache directory is `ENOENT`.
+    public func walk(_ visit: (Item) -> Void) throws(WalkError) {
+        try walk(directory: path, depth: 0, expectedSuffix: "", visit)
+    }
+
+    /// Why a walk stopped.
+    public struct WalkError: Error, Equatable, Sendable, CustomStringConvertible {
+        public var path: String
+        public var errno: Int32
+
+        public init(path: String, errno: Int32) {
+            self.path = path
+            self.errno = errno
+        }
+
+        public var description: String { "\(path): \(String(cString: strerror(errno)))" }
+    }
+
+    private func walk(directory: String, depth: Int, expectedSuffix: String, _ visit: (Item) -> Void) throws(WalkError) {
+        guard let stream = opendir(directory) else { throw WalkError(path: directory, errno: errno) }
+        defer { closedir(stream) }
+        let isLevel = depth < levels.digitsPerLevel.count
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name == "." || name == ".." { continue }
+            let child = directory + "/" + name
+            var type = Int(entry.pointee.d_type)
+            // Some file systems do not report the type in the directory: ask for it then.
+            if type == DT_UNKNOWN {
+                var info = stat()
+                if lstat(child, &info) == 0 {
+                    let format = info.st_mode & S_IFMT
+                    type = format == S_IFDIR ? DT_DIR : format == S_IFREG ? DT_REG : DT_LNK
+                }
+            }
+            if isLevel {
+                // A level directory is named by the digits its level takes.
+                let digits = levels.digitsPerLevel[depth]
+                guard type == DT_DIR, name.utf8.count == digits, name.utf8.allSatisfy(Self.isLowercaseHex) else {
+                    visit(.stray(path: child))
+                    continue
+                }
+                try walk(directory: child, depth: depth + 1, expectedSuffix: name + expectedSuffix, visit)
+            } else if let dot = name.firstIndex(of: "."), Self.isEntryName(name[..<dot], suffix: expectedSuffix),
+                      type == DT_REG {
+                visit(.temporary(path: child))
+            } else if type == DT_REG, Self.isEntryName(name[...], suffix: expectedSuffix) {
+                visit(.entry(path: child, name: name))
+            } else {
+                visit(.stray(path: child))
+            }
+        }
+    }
+
+    /// Whether `name` is 32 lowercase hex digits ending in `suffix`, the level directories' digits.
+    private static func isEntryName(_ name: Substring, suffix: String) -> Bool {
+        name.utf8.count == 32 && name.utf8.allSatisfy(isLowercaseHex) && name.hasSuffix(suffix)
+    }
+
+    private static func isLowercaseHex(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+    }
+}
