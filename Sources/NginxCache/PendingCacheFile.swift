@@ -45,7 +45,9 @@ public final class PendingCacheFile {
         let name = MD5(key).hex
         path = cacheDirectory + "/" + levels.relativePath(ofFileNamed: name)
         let number = Self.counter.add(1, ordering: .relaxed).newValue
-        temporaryPath = path + "." + String(number).leftPadded(to: 10)
+        // nginx's temporary names end in a ten-digit counter: <md5>.0000000001.
+        let digits = String(number)
+        temporaryPath = path + "." + String(repeating: "0", count: max(0, 10 - digits.count)) + digits
         var header = header
         let headerStart = CacheFileHeader.size + CacheKeyLine.prefix.count + key.count + 1
         guard headerStart + storedHead.count <= Int(UInt16.max) else { throw .headTooLarge }
@@ -122,11 +124,5 @@ public final class PendingCacheFile {
                 throw .system(call: "mkdir \(directory)", errno: errno)
             }
         }
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

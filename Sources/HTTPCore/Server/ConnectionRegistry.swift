@@ -123,7 +123,7 @@ final class ConnectionRegistry: Sendable {
     /// - Returns: whether a connection was closed or is already closing.
     @discardableResult
     func reclaimLongestIdle() -> Bool {
-        let slowBefore = Self.monotonicNanoseconds() - Self.nanoseconds(slowHeadAge)
+        let slowBefore = Self.monotonicNanoseconds() - slowHeadAge.nanoseconds
         let victim: Socket? = state.withLock { state in
             guard state.reclaimsInFlight == 0 else { return nil }
             // A connection can change phase while it is looked at: retry the search if it did.
@@ -163,10 +163,5 @@ final class ConnectionRegistry: Sendable {
         var time = timespec()
         clock_gettime(CLOCK_MONOTONIC, &time)
         return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
-    }
-
-    private static func nanoseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

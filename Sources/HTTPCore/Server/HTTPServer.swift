@@ -142,9 +142,7 @@ public final class HTTPServer: Sendable {
             activity.wait()
             return true
         }
-        let (seconds, attoseconds) = timeout.components
-        let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
-        return activity.wait(timeout: .now() + .nanoseconds(nanoseconds)) == .success
+        return activity.wait(timeout: .now() + timeout.dispatchInterval) == .success
     }
 
     // ANCHOR: run

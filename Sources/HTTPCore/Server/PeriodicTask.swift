@@ -26,9 +26,8 @@ public final class PeriodicTask: Service {
     /// Starts the timer; the first run comes one interval from now.
     public func start() {
         let source = DispatchSource.makeTimerSource(queue: queue)
-        let nanoseconds = Self.nanoseconds(interval)
-        source.schedule(deadline: .now() + .nanoseconds(nanoseconds), repeating: .nanoseconds(nanoseconds),
-                        leeway: .nanoseconds(nanoseconds / 10))
+        source.schedule(deadline: .now() + interval.dispatchInterval, repeating: interval.dispatchInterval,
+                        leeway: (interval / 10).dispatchInterval)
         source.setEventHandler { [work, running] in
             running.enter()
             work()
@@ -61,13 +60,8 @@ public final class PeriodicTask: Service {
             running.wait()
             return true
         }
-        let deadline = DispatchTime.now() + .nanoseconds(Self.nanoseconds(timeout))
+        let deadline = DispatchTime.now() + timeout.dispatchInterval
         return drained.wait(timeout: deadline) == .success && running.wait(timeout: deadline) == .success
-    }
-
-    private static func nanoseconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        return Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
     }
 }
 
