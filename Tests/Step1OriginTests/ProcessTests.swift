@@ -54,7 +54,7 @@ struct ProcessTests {
     @Test("An unknown or malformed flag prints the error and usage on standard error and exits 2", arguments: [
         (["--bogus"], "error: unknown option --bogus"),
         (["--port", "http"], "error: --port: \"http\" is not"),
-        (["--delay", "-5"], "error: --delay needs a value"),
+        (["--delay", "-5"], "error: --delay: \"-5\" is not a whole number of milliseconds"),
         (["--port", "1", "--port", "2"], "error: --port is given more than once"),
     ])
     func usageError(arguments: [String], message: String) throws {

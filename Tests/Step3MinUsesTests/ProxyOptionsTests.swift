@@ -62,7 +62,7 @@ struct ProxyOptionsTests {
         (["--valid", "0"], .invalidValue(option: "--valid", value: "0", expected: time)),
         (["--valid", "0s"], .invalidValue(option: "--valid", value: "0s", expected: time)),
         (["--inactive=-1"], .invalidValue(option: "--inactive", value: "-1", expected: time)),
-        (["--inactive", "-1"], .missingValue(option: "--inactive")),
+        (["--inactive", "-1"], .invalidValue(option: "--inactive", value: "-1", expected: time)),
         (["--inactive", "10m1h"], .invalidValue(option: "--inactive", value: "10m1h", expected: time)),
         (["--max-size", "1q"], .invalidValue(option: "--max-size", value: "1q", expected: size)),
         (["--max-size", "64mb"], .invalidValue(option: "--max-size", value: "64mb", expected: size)),

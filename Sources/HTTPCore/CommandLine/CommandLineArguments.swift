@@ -1,8 +1,9 @@
 /// A tool's command-line arguments, read option by option; whatever no one reads is an error.
 ///
 /// Options are `--name value` or `--name=value`; flags are a bare `--name`. A value given as a
-/// separate argument may not start with `-`, so a forgotten value (`--root --port 80`) is
-/// reported instead of being taken as the value; write `--name=-value` for such a value. `--` ends
+/// separate argument may not start with `-` (a number such as `-5` aside), so a forgotten value
+/// (`--root --port 80`) is reported instead of being taken as the value; write `--name=-value`
+/// for such a value. `--` ends
 /// the options: everything after it is positional. Reading an option removes it, and `finish`
 /// rejects anything left over, so a misspelt option never goes unnoticed:
 ///
@@ -113,9 +114,12 @@ public struct CommandLineArguments {
         return positional
     }
 
-    /// Whether `argument` looks like an option; a lone `-` conventionally names standard input.
+    /// Whether `argument` looks like an option. A lone `-` conventionally names standard input,
+    /// and `-5` is a (negative) number: no option starts with a digit, so it is a value, which
+    /// its format then accepts or refuses by name.
     private static func isOption(_ argument: String) -> Bool {
-        argument.hasPrefix("-") && argument != "-"
+        guard argument.hasPrefix("-"), argument != "-" else { return false }
+        return !argument.dropFirst().first!.isNumber
     }
 
     /// The `value` in an `option=value` argument, or `nil` if `argument` is not one.
