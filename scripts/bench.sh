@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Throughput side by side, in one run: our steps (release build) against the references.
 #
-#   scripts/bench.sh            # every scenario
+#   scripts/bench.sh [all]      # every scenario
 #   scripts/bench.sh origin     # step 1: Step1Origin vs python3 -m http.server vs nginx (static)
 #   scripts/bench.sh step2      # step 2: Step2NaiveCache HIT vs nginx proxy_cache HIT
 #   scripts/bench.sh step3      # step 3: Step3MinUses HIT vs nginx HIT, and resident memory
