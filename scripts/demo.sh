@@ -128,8 +128,13 @@ step_names() { local entry; for entry in "${STEPS[@]}"; do echo "${entry%%:*}"; 
 case "${1:-}" in
     "" ) ;;
     -h|--help) echo "usage: scripts/demo.sh [$(step_names | paste -sd '|')]"; exit 0 ;;
-    step4|step5) echo "demo: $1 is not written yet; the steps so far: $(step_names | paste -sd ' ')" >&2; exit 2 ;;
-    *) step_names | grep -qx -- "$1" || { echo "usage: scripts/demo.sh [$(step_names | paste -sd '|')]" >&2; exit 2; } ;;
+    *) if ! step_names | grep -qx -- "$1"; then
+           case "$1" in
+               step[0-9]) echo "demo: $1 is not written yet; the steps so far: $(step_names | paste -sd ' ')" >&2 ;;
+               *) echo "usage: scripts/demo.sh [$(step_names | paste -sd '|')]" >&2 ;;
+           esac
+           exit 2
+       fi ;;
 esac
 
 command -v curl >/dev/null || { echo "demo: curl is not installed (apt-get install curl)" >&2; exit 1; }
