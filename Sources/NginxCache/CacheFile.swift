@@ -26,21 +26,6 @@ public final class CacheFile: Sendable {
     /// The body's length.
     public var bodyLength: Int64 { file.size - bodyOffset }
 
-    /// What a failure to open or read the file means for the entry.
-    private static func error(opening error: OpenFile.OpenError) -> CacheFileError {
-        switch error {
-        case .notFound: .missing
-        case .notRegularFile: .notARegularFile
-        case .forbidden: .unreadable(EACCES)
-        case .system(let code): .unreadable(code)
-        }
-    }
-
-    private static func isSymlink(_ path: String) -> Bool {
-        var info = stat()
-        return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK
-    }
-
     /// The most bytes a header, key line and stored head can take: `body_start` is 16 bits.
     private static let maxPrefixLength = Int(UInt16.max)
 
@@ -49,17 +34,15 @@ public final class CacheFile: Sendable {
         let opened: OpenFile
         do {
             opened = try OpenFile(path: path, followsSymlinks: false)
-        } catch .forbidden where Self.isSymlink(path) {
-            throw .notARegularFile  // O_NOFOLLOW refuses a symlink (ELOOP), which OpenFile calls forbidden
         } catch {
-            throw Self.error(opening: error)
+            throw CacheFileError(opening: error, path: path)
         }
         file = opened
         let prefix: [UInt8]
         do {
             prefix = try opened.read(count: min(Int(opened.size), Self.maxPrefixLength), at: 0)
         } catch {
-            throw Self.error(opening: error)
+            throw CacheFileError(opening: error, path: path)
         }
         header = try CacheFileHeader(decoding: prefix)
         let headerStart = Int(header.headerStart), bodyStart = Int(header.bodyStart)

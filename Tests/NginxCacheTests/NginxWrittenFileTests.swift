@@ -44,6 +44,10 @@ struct NginxWrittenFileTests {
         #expect(storedHead.hasPrefix("HTTP/1.0 200 OK\r\n") || storedHead.hasPrefix("HTTP/1.1 200 OK\r\n"))
         #expect(storedHead.hasSuffix("\r\n\r\n"))
         #expect(Array(file[Int(header.bodyStart)...]) == image)
+        // The loader finds it too, and nothing else in nginx's directory.
+        let report = try CacheLoader.load(directory: CacheDirectory(path: nginx.directory.path + "/cache"), removingInvalidFiles: false)
+        #expect(report.entries.map(\.path) == [path])
+        #expect(report.removed.isEmpty && report.strays.isEmpty)
     }
 }
 

@@ -1,0 +1,89 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import HTTPCore
+
+/// nginx's cache loader: rebuilds what a cache knows from the files in its directory, reading
+/// only each file's header and key line.
+///
+/// A valid entry (version 5, a key line whose md5 is the file's name and whose crc32 the header
+/// holds, offsets inside the file) becomes a `LoadedEntry`. Temporary files left by writes that
+/// never finished are removed, and so are files that are not valid entries; strays that are not
+/// files (directories, symlinks where an entry belongs) are reported and left alone. The body and
+/// the stored head are not read here: `CacheFile` checks them when the entry is used.
+public enum CacheLoader {
+    /// What the cache knows about one entry without opening it again.
+    public struct LoadedEntry: Sendable, Equatable {
+        public var key: [UInt8]
+        public var path: String
+        /// The file's size in bytes.
+        public var fileSize: Int64
+        /// What the file takes on disk, in bytes (`st_blocks` × 512), as nginx counts `max_size`.
+        public var diskSize: Int64
+        public var header: CacheFileHeader
+    }
+
+    /// The result of a load.
+    public struct Report: Sendable {
+        public var entries: [LoadedEntry] = []
+        /// Temporary and invalid files removed, with the reason for each invalid one.
+        public var removed: [(path: String, reason: String)] = []
+        /// Names that are neither entries nor files to remove, left as they are.
+        public var strays: [String] = []
+    }
+
+    /// Loads the cache under `directory`; with `removingInvalidFiles: false` nothing is deleted
+    /// (a tool that only looks).
+    public static func load(directory: CacheDirectory, removingInvalidFiles: Bool = true) throws(CacheDirectory.WalkError) -> Report {
+        var report = Report()
+        try directory.walk { item in
+            switch item {
+            case .entry(let path, let name):
+                do throws(CacheFileError) {
+                    report.entries.append(try loadEntry(at: path, name: name))
+                } catch {
+                    if removingInvalidFiles { unlink(path) }
+                    report.removed.append((path, error.description))
+                }
+            case .temporary(let path):
+                if removingInvalidFiles { unlink(path) }
+                report.removed.append((path, "temporary file of an unfinished write"))
+            case .stray(let path):
+                report.strays.append(path)
+            }
+        }
+        return report
+    }
+
+    /// The entry at `path`, whose name is `name`, from its header and key line alone.
+    public static func loadEntry(at path: String, name: String) throws(CacheFileError) -> LoadedEntry {
+        let file: OpenFile
+        do {
+            file = try OpenFile(path: path, followsSymlinks: false)
+        } catch {
+            throw CacheFileError(opening: error, path: path)
+        }
+        var info = stat()
+        guard fstat(file.descriptor, &info) == 0 else { throw .unreadable(errno) }
+        // One 4 KiB read holds the header and any ordinary key line; a longer key is read on.
+        var prefix = try read(file, count: min(Int(file.size), 4096))
+        let header = try CacheFileHeader(decoding: prefix)
+        guard header.headerStart <= header.bodyStart, Int64(header.bodyStart) <= file.size else { throw .offsetsOutsideFile }
+        if Int(header.headerStart) > prefix.count {
+            prefix = try read(file, count: Int(header.headerStart))
+        }
+        let key = try CacheKeyLine.key(in: prefix, header: header)
+        guard CRC32.checksum(key) == header.keyChecksum else { throw .checksumMismatch }
+        // The file must be the one its key names: a file copied or renamed by hand is not.
+        guard MD5(key).hex == name else { throw .keyMismatch }
+        return LoadedEntry(key: key, path: path, fileSize: file.size, diskSize: Int64(info.st_blocks) * 512, header: header)
+    }
+
+    private static func read(_ file: OpenFile, count: Int) throws(CacheFileError) -> [UInt8] {
+        do {
+            return try file.read(count: count, at: 0)
+        } catch {
+            throw CacheFileError(opening: error, path: "")
+        }
+    }
+}
