@@ -69,30 +69,6 @@ struct DocsCheck {
         return (try? CodeRegion.extract(region, from: source))?.map { $0.trimmingTrailingWhitespace() }
     }
 
-    private func checkDiff(_ block: CheckedBlock, old: (path: String, region: String?), new: (path: String, region: String?),
-                           chapter: String) -> DocsFinding? {
-        var sides: [[String]] = []
-        for side in [old, new] {
-            let name = side.path + "#" + (side.region ?? "")
-            guard let source = try? String(contentsOfFile: packageRoot + "/" + side.path, encoding: .utf8) else {
-                return DocsFinding(chapter: chapter, line: block.markerLine, message: "\(side.path) does not exist (paths are relative to the package root)")
-            }
-            do {
-                sides.append(try CodeRegion.extract(side.region, from: source).map { $0.trimmingTrailingWhitespace() })
-            } catch {
-                return DocsFinding(chapter: chapter, line: block.markerLine, message: "\(name): \(error)")
-            }
-        }
-        let expected = CodeRegion.trimmingBlankEnds(UnifiedDiff.hunks(from: sides[0], to: sides[1]).map { $0.trimmingTrailingWhitespace() })
-        let leadingBlanks = block.lines.prefix(while: { $0.allSatisfy(\.isWhitespace) }).count
-        let shown = CodeRegion.trimmingBlankEnds(block.lines).map { $0.trimmingTrailingWhitespace() }
-        let diff = LineDiff.describe(
-            expected: shown, actual: expected,
-            expectedLabel: "\(chapter):\(block.firstLine) (chapter)", actualLabel: "the diff of the two regions",
-            firstLine: block.firstLine + leadingBlanks)
-        return diff.map { DocsFinding(chapter: chapter, line: block.firstLine, message: "the diff block differs:\n\($0)") }
-    }
-
     /// Transcript blocks whose commands print something other than the chapter shows.
     func transcriptFindings(in chapter: String, runner: TranscriptRunner) -> [DocsFinding] {
         blocks(of: chapter).blocks.flatMap { block -> [DocsFinding] in
@@ -103,21 +79,53 @@ struct DocsCheck {
 
     private func check(_ block: CheckedBlock, path: String, region: String?, chapter: String) -> DocsFinding? {
         let name = path + "#" + (region ?? "")
+        switch lines(ofRegion: region, in: path, for: block, chapter: chapter) {
+        case .failure(let finding):
+            return finding
+        case .success(let expected):
+            return compare(block, with: expected, label: "\(name) (source)", chapter: chapter,
+                           problem: "the block differs from \(name)")
+        }
+    }
+
+    private func checkDiff(_ block: CheckedBlock, old: (path: String, region: String?), new: (path: String, region: String?),
+                           chapter: String) -> DocsFinding? {
+        var sides: [[String]] = []
+        for side in [old, new] {
+            switch lines(ofRegion: side.region, in: side.path, for: block, chapter: chapter) {
+            case .failure(let finding): return finding
+            case .success(let lines): sides.append(lines)
+            }
+        }
+        let expected = CodeRegion.trimmingBlankEnds(UnifiedDiff.hunks(from: sides[0], to: sides[1]).map { $0.trimmingTrailingWhitespace() })
+        return compare(block, with: expected, label: "the diff of the two regions", chapter: chapter,
+                       problem: "the diff block differs")
+    }
+
+    /// The lines of `region` of the file at `path` as a block shows them, or the finding that
+    /// says why they cannot be had.
+    private func lines(ofRegion region: String?, in path: String, for block: CheckedBlock,
+                       chapter: String) -> Result<[String], DocsFinding> {
         guard let source = try? String(contentsOfFile: packageRoot + "/" + path, encoding: .utf8) else {
-            return DocsFinding(chapter: chapter, line: block.markerLine, message: "\(path) does not exist (paths are relative to the package root)")
+            return .failure(DocsFinding(chapter: chapter, line: block.markerLine,
+                                        message: "\(path) does not exist (paths are relative to the package root)"))
         }
-        let expected: [String]
         do {
-            expected = try CodeRegion.extract(region, from: source).map { $0.trimmingTrailingWhitespace() }
+            return .success(try CodeRegion.extract(region, from: source).map { $0.trimmingTrailingWhitespace() })
         } catch {
-            return DocsFinding(chapter: chapter, line: block.markerLine, message: "\(name): \(error)")
+            return .failure(DocsFinding(chapter: chapter, line: block.markerLine, message: "\(path)#\(region ?? ""): \(error)"))
         }
+    }
+
+    /// A finding when `block` does not show exactly `expected`.
+    private func compare(_ block: CheckedBlock, with expected: [String], label: String, chapter: String,
+                         problem: String) -> DocsFinding? {
         let leadingBlanks = block.lines.prefix(while: { $0.allSatisfy(\.isWhitespace) }).count
         let shown = CodeRegion.trimmingBlankEnds(block.lines).map { $0.trimmingTrailingWhitespace() }
         let diff = LineDiff.describe(
             expected: shown, actual: expected,
-            expectedLabel: "\(chapter):\(block.firstLine) (chapter)", actualLabel: "\(name) (source)",
+            expectedLabel: "\(chapter):\(block.firstLine) (chapter)", actualLabel: label,
             firstLine: block.firstLine + leadingBlanks)
-        return diff.map { DocsFinding(chapter: chapter, line: block.firstLine, message: "the block differs from \(name):\n\($0)") }
+        return diff.map { DocsFinding(chapter: chapter, line: block.firstLine, message: "\(problem):\n\($0)") }
     }
 }
