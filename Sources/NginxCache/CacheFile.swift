@@ -63,3 +63,21 @@ public final class CacheFile: Sendable {
         }
     }
 }
+
+extension CacheFileError {
+    /// What a failure to open or read the file at `path` means for the entry.
+    init(opening error: OpenFile.OpenError, path: String) {
+        switch error {
+        case .notFound: self = .missing
+        case .notRegularFile: self = .notARegularFile
+        // O_NOFOLLOW refuses a symlink with ELOOP, which OpenFile reports as forbidden.
+        case .forbidden: self = Self.isSymlink(path) ? .notARegularFile : .unreadable(EACCES)
+        case .system(let code): self = .unreadable(code)
+        }
+    }
+
+    private static func isSymlink(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK
+    }
+}

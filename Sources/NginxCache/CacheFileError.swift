@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-import HTTPCore
-
 /// Why bytes are not a cache file this cache may use; every case means "treat the entry as
 /// absent", never "serve it".
 public enum CacheFileError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -46,23 +41,5 @@ public enum CacheFileError: Error, Equatable, Sendable, CustomStringConvertible 
         case .malformedStoredHead: "the stored response head is not valid"
         case .bodyLengthMismatch: "the body is not as long as its Content-Length"
         }
-    }
-}
-
-extension CacheFileError {
-    /// What a failure to open or read the file at `path` means for the entry.
-    init(opening error: OpenFile.OpenError, path: String) {
-        switch error {
-        case .notFound: self = .missing
-        case .notRegularFile: self = .notARegularFile
-        // O_NOFOLLOW refuses a symlink with ELOOP, which OpenFile reports as forbidden.
-        case .forbidden: self = Self.isSymlink(path) ? .notARegularFile : .unreadable(EACCES)
-        case .system(let code): self = .unreadable(code)
-        }
-    }
-
-    private static func isSymlink(_ path: String) -> Bool {
-        var info = stat()
-        return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK
     }
 }
