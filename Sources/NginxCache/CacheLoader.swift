@@ -63,8 +63,6 @@ public enum CacheLoader {
         } catch {
             throw CacheFileError(opening: error, path: path)
         }
-        var info = stat()
-        guard fstat(file.descriptor, &info) == 0 else { throw .unreadable(errno) }
         // One 4 KiB read holds the header and any ordinary key line; a longer key is read on.
         var prefix = try read(file, count: min(Int(file.size), 4096))
         let header = try CacheFileHeader(decoding: prefix)
@@ -76,7 +74,7 @@ public enum CacheLoader {
         guard CRC32.checksum(key) == header.keyChecksum else { throw .checksumMismatch }
         // The file must be the one its key names: a file copied or renamed by hand is not.
         guard MD5(key).hex == name else { throw .keyMismatch }
-        return LoadedEntry(key: key, path: path, fileSize: file.size, diskSize: Int64(info.st_blocks) * 512, header: header)
+        return LoadedEntry(key: key, path: path, fileSize: file.size, diskSize: file.allocatedSize, header: header)
     }
 
     private static func read(_ file: OpenFile, count: Int) throws(CacheFileError) -> [UInt8] {

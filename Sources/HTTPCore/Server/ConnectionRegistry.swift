@@ -112,11 +112,6 @@ final class ConnectionRegistry: Sendable {
         connection.phase.load(ordering: .acquiring) == Phase.reclaimed.rawValue
     }
 
-    /// The number of open connections.
-    var count: Int {
-        state.withLock { $0.connections.count }
-    }
-
     /// Closes the connection idle for longest, or else the one slowest to send its head, unless
     /// a connection closed this way is still on its way out (its slot will come back soon).
     ///

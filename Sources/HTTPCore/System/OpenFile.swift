@@ -23,6 +23,9 @@ public final class OpenFile: Sendable {
     public let size: Int64
     /// The modification time, whole seconds since the Unix epoch.
     public let modificationTime: Int64
+    /// What the file takes on disk, in bytes (`st_blocks` × 512), which a size bound on a
+    /// directory of files counts, as nginx's `max_size` does.
+    public let allocatedSize: Int64
 
     /// Opens `path` for reading; fails unless it is a regular file, and, unless
     /// `followsSymlinks`, when its last component is a symlink (`.forbidden`).
@@ -50,6 +53,7 @@ public final class OpenFile: Sendable {
         descriptor = fd
         size = Int64(info.st_size)
         modificationTime = Int64(info.st_mtim.tv_sec)
+        allocatedSize = Int64(info.st_blocks) * 512
     }
 
     /// Reads up to `count` bytes from `offset` (`pread(2)`, so readers on other threads do not
