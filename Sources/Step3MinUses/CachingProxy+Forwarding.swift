@@ -50,25 +50,29 @@ extension CachingProxy {
         }
         // ANCHOR_END: relay-fields
         let length = upstreamResponse.contentLength
-        // A body announced longer than the destination takes is not worth collecting.
+        // A body announced longer than the destination takes is not worth storing.
         let destination = destination.flatMap { destination in (length ?? 0) > destination.maxBodySize ? nil : destination }
-        let store = { @Sendable (body: [UInt8]) in destination?.store(status, endToEndFields, body) }
+        let makeStoredBody = { @Sendable in
+            destination.flatMap { destination in
+                destination.makeWriter(status, endToEndFields, length).map { StoredBody($0, limit: destination.maxBodySize) }
+            }
+        }
 
         // ANCHOR: relay-head
         // HEAD: the client gets no body. The upstream's (it was asked with GET) is read only to be
         // stored; otherwise it is never read, and its connection is dropped with the response.
         if request.method == .head {
-            guard let destination else {
+            guard var stored = makeStoredBody() else {
                 return HTTPResponse(status: status, headerFields: headerFields, body: .announcing(length))
             }
-            var collector = BodyCollector(limit: destination.maxBodySize, announcedLength: length)
             let isComplete = (try? upstreamResponse.readBody { piece in
                 // Past the limit nothing will be stored: stop reading instead of draining the rest.
-                guard collector.append(piece) else { throw BodyCollector.LimitExceeded() }
+                guard stored.append(piece) else { throw StoredBody.GaveUp() }
             }) != nil
-            if isComplete, let body = collector.bytes { store(body) }
+            let count = stored.count
+            if isComplete { stored.commit() }
             return HTTPResponse(status: status, headerFields: headerFields,
-                                body: .announcing(length ?? (isComplete ? collector.bytes?.count : nil)))
+                                body: .announcing(length ?? (isComplete ? count : nil)))
         }
         // ANCHOR_END: relay-head
 
@@ -76,28 +80,30 @@ extension CachingProxy {
         // GET and the rest: relay the body while it arrives.
         if upstreamResponse.framing == .none {
             _ = try? upstreamResponse.readBody { _ in }  // nothing to read: frees the connection for reuse
-            store([])
+            var stored = makeStoredBody()
+            stored?.commit()
             return HTTPResponse(status: status, headerFields: headerFields, body: .empty)
         }
         let body = HTTPResponseBody.stream(count: length.map(Int64.init)) { write in
-            var collector = destination.map { BodyCollector(limit: $0.maxBodySize, announcedLength: length) }
+            var stored = makeStoredBody()
             // If the upstream stops short (or resets a body that ends at the close) this throws,
-            // and the server closes the client's connection before the body's end (RFC 9112 §8:
-            // the only way to say "incomplete" once the head is out).
+            // the stored body is released unfinished (nothing is stored), and the server closes
+            // the client's connection before the body's end (RFC 9112 §8: the only way to say
+            // "incomplete" once the head is out).
             try upstreamResponse.readBody { piece in
-                if collector?.append(piece) == false { collector = nil }
+                if stored?.append(piece) == false { stored = nil }
                 // With a known length: stored once the last byte has arrived, so a truncated body
                 // is never stored, and before that byte goes out, so a client that has the whole
                 // response finds it stored when it asks again at once.
-                if let length, let bytes = collector?.bytes, bytes.count == length {
-                    store(bytes)
-                    collector = nil
+                if let length, stored?.count == length {
+                    stored?.commit()
+                    stored = nil
                 }
                 try write(piece)
             }
             // Without one, only the end of the upstream's body says it is complete; the client's
             // copy ends (its last chunk) only after this returns.
-            if let bytes = collector?.bytes { store(bytes) }
+            stored?.commit()
         }
         return HTTPResponse(status: status, headerFields: headerFields, body: body)
         // ANCHOR_END: relay-stream
@@ -114,34 +120,37 @@ extension CachingProxy {
     // ANCHOR_END: failure
 }
 
-/// A body collected for storing, up to a limit: past the limit it lets go of what it had, so
-/// a body too large to store costs no more memory than one that is not stored at all.
-private struct BodyCollector {
+/// A body on its way into storage, up to a limit: past the limit, or when its writer gives up,
+/// it lets the writer go, so a body too large to store costs no more than one never stored.
+private struct StoredBody {
     /// Thrown to stop reading a body once it is known not to be stored.
-    struct LimitExceeded: Error {}
+    struct GaveUp: Error {}
 
-    /// The bytes so far; `nil` once the limit was passed.
-    private(set) var bytes: [UInt8]?
+    /// `nil` once the body passed the limit, the writer gave up, or it was committed.
+    private var writer: (any StorageWriter)?
     private let limit: Int
+    /// The bytes handed to the writer so far.
+    private(set) var count = 0
 
-    init(limit: Int, announcedLength: Int?) {
+    init(_ writer: any StorageWriter, limit: Int) {
+        self.writer = writer
         self.limit = limit
-        var bytes: [UInt8] = []
-        // Why reserve exactly the announced length: a stored array keeps its spare capacity,
-        // which a size bound does not count. It is the upstream's word, so it is reserved only
-        // within the limit and up to 64 MiB: a bogus length cannot allocate more before a byte came.
-        if let announcedLength, announcedLength <= limit { bytes.reserveCapacity(min(announcedLength, 64 << 20)) }
-        self.bytes = bytes
     }
 
-    /// Adds `piece`; `false` once the body has passed the limit (and nothing is kept).
+    /// Adds `piece`; `false` once nothing will be stored.
     mutating func append(_ piece: ArraySlice<UInt8>) -> Bool {
-        guard let count = bytes?.count, count + piece.count <= limit else {
-            bytes = nil
+        guard let writer, count + piece.count <= limit, writer.append(piece) else {
+            writer = nil
             return false
         }
-        bytes?.append(contentsOf: piece)
+        count += piece.count
         return true
+    }
+
+    /// Stores the body, once.
+    mutating func commit() {
+        writer?.commit()
+        writer = nil
     }
 }
 

@@ -74,7 +74,7 @@ public final class HTTPClient: Sendable {
             let parsed = try reader.readHead(requestMethod: method, deadline: deadline)
             // RFC 9110 §15.2: skip interim 1xx responses; the final one follows.
             if (100..<200).contains(parsed.head.status.code) { continue }
-            return HTTPClientResponse(head: parsed.head, framing: parsed.framing, reader: reader, client: self)
+            return HTTPClientResponse(head: parsed.head, rawHead: parsed.bytes, framing: parsed.framing, reader: reader, client: self)
         }
     }
 

@@ -7,6 +7,9 @@ import Synchronization
 /// it when released, so a half-read connection is never reused.
 public final class HTTPClientResponse: Sendable {
     public let head: HTTPResponseHead
+    /// The head exactly as the upstream sent it, status line to empty line: what a cache file
+    /// keeps (nginx stores the upstream's head as received, fields it hides from clients included).
+    public let rawHead: [UInt8]
     /// How the upstream framed the body.
     public let framing: HTTPBodyFraming
 
@@ -14,8 +17,9 @@ public final class HTTPClientResponse: Sendable {
     /// `nil` once the body has been read (or reading it failed).
     private let reader: Mutex<UpstreamReader?>
 
-    init(head: HTTPResponseHead, framing: HTTPBodyFraming, reader: UpstreamReader, client: HTTPClient) {
+    init(head: HTTPResponseHead, rawHead: [UInt8], framing: HTTPBodyFraming, reader: UpstreamReader, client: HTTPClient) {
         self.head = head
+        self.rawHead = rawHead
         self.framing = framing
         self.reader = Mutex(reader)
         self.client = client

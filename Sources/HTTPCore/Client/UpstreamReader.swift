@@ -12,15 +12,17 @@ struct UpstreamReader: Sendable {
     /// Whether bytes beyond what has been consumed were received.
     var hasUnconsumedBytes: Bool { !received.isEmpty }
 
-    /// Reads and parses the next response head, which must be complete by `deadline`.
-    mutating func readHead(requestMethod: HTTPMethod,
-                           deadline: ContinuousClock.Instant) throws(HTTPClientError) -> (head: HTTPResponseHead, framing: HTTPBodyFraming) {
+    /// Reads and parses the next response head, which must be complete by `deadline`; `bytes` is
+    /// the head exactly as received, status line to empty line.
+    mutating func readHead(requestMethod: HTTPMethod, deadline: ContinuousClock.Instant)
+        throws(HTTPClientError) -> (head: HTTPResponseHead, framing: HTTPBodyFraming, bytes: [UInt8]) {
         var parser = HTTPResponseParser(requestMethod: requestMethod)
         while true {
             do {
                 if let parsed = try parser.parse(received.unconsumed) {
+                    let bytes = Array(received.unconsumed.prefix(parsed.headLength))
                     received.consume(parsed.headLength)
-                    return (parsed.head, parsed.framing)
+                    return (parsed.head, parsed.framing, bytes)
                 }
             } catch {
                 throw .invalidResponse(error)
