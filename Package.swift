@@ -22,8 +22,9 @@ let package = Package(
         // MARK: - Chapter 3: min-uses admission, freshness and a size bound
         .executableTarget(name: "Step3MinUses", dependencies: ["HTTPCore"]),
 
-        // MARK: - Chapter 4: nginx's cache format, shared by steps 4 and 5
+        // MARK: - Chapter 4: nginx's cache format, shared by steps 4 and 5, and the disk cache
         .target(name: "NginxCache", dependencies: ["HTTPCore"]),
+        .executableTarget(name: "Step4Purge", dependencies: ["HTTPCore", "NginxCache"]),
 
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["HTTPCore"], path: "Tests/TestSupport"),
@@ -34,6 +35,8 @@ let package = Package(
         .testTarget(name: "Step3MinUsesTests", dependencies: ["Step3MinUses", "HTTPCore", "TestSupport"]),
         .testTarget(name: "Step3ConformanceTests", dependencies: ["Step3MinUses", "HTTPCore", "TestSupport"]),
         .testTarget(name: "NginxCacheTests", dependencies: ["NginxCache", "HTTPCore", "TestSupport"]),
+        .testTarget(name: "Step4PurgeTests", dependencies: ["Step4Purge", "NginxCache", "HTTPCore", "TestSupport"]),
+        .testTarget(name: "Step4ConformanceTests", dependencies: ["Step4Purge", "NginxCache", "HTTPCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

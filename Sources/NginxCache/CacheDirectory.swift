@@ -28,6 +28,19 @@ public struct CacheDirectory: Sendable {
         self.levels = levels
     }
 
+    /// Creates the cache directory, and any missing directory above it, with mode 0700 (the
+    /// entries are other people's responses); an existing one is left as it is.
+    public func createIfMissing() throws(WalkError) {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            if mkdir(prefix, 0o700) != 0, errno != EEXIST { throw WalkError(path: prefix, errno: errno) }
+        }
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw WalkError(path: path, errno: errno) }
+        guard (info.st_mode & S_IFMT) == S_IFDIR else { throw WalkError(path: path, errno: ENOTDIR) }
+    }
+
     /// Calls `visit` for every name at or above the entries' depth, in no particular order.
     ///
     /// - Throws: the errno of a directory that cannot be opened; a missing cache directory is `ENOENT`.

@@ -18,7 +18,8 @@ public enum CacheLoader {
         public var path: String
         /// The file's size in bytes.
         public var fileSize: Int64
-        /// What the file takes on disk, in bytes (`st_blocks` × 512), as nginx counts `max_size`.
+        /// What the file counts against a cache's size bound: its blocks on disk (`st_blocks` ×
+        /// 512), or its length if that is more, as nginx counts `max_size` (`ngx_file_fs_size`).
         public var diskSize: Int64
         public var header: CacheFileHeader
     }
@@ -35,12 +36,22 @@ public enum CacheLoader {
     /// Loads the cache under `directory`; with `removingInvalidFiles: false` nothing is deleted
     /// (a tool that only looks).
     public static func load(directory: CacheDirectory, removingInvalidFiles: Bool = true) throws(CacheDirectory.WalkError) -> Report {
+        var entries: [LoadedEntry] = []
+        var report = try load(directory: directory, removingInvalidFiles: removingInvalidFiles) { entries.append($0) }
+        report.entries = entries
+        return report
+    }
+
+    /// Loads the cache under `directory`, handing each valid entry to `onEntry` as soon as it is
+    /// read (a proxy adds it to its index while it already serves); the report's `entries` stay empty.
+    public static func load(directory: CacheDirectory, removingInvalidFiles: Bool = true,
+                            onEntry: (LoadedEntry) -> Void) throws(CacheDirectory.WalkError) -> Report {
         var report = Report()
         try directory.walk { item in
             switch item {
             case .entry(let path, let name):
                 do throws(CacheFileError) {
-                    report.entries.append(try loadEntry(at: path, name: name))
+                    onEntry(try loadEntry(at: path, name: name))
                 } catch {
                     if removingInvalidFiles { unlink(path) }
                     report.removed.append((path, error.description))
@@ -74,7 +85,7 @@ public enum CacheLoader {
         guard CRC32.checksum(key) == header.keyChecksum else { throw .checksumMismatch }
         // The file must be the one its key names: a file copied or renamed by hand is not.
         guard MD5(key).hex == name else { throw .keyMismatch }
-        return LoadedEntry(key: key, path: path, fileSize: file.size, diskSize: file.allocatedSize, header: header)
+        return LoadedEntry(key: key, path: path, fileSize: file.size, diskSize: max(file.size, file.allocatedSize), header: header)
     }
 
     private static func read(_ file: OpenFile, count: Int) throws(CacheFileError) -> [UInt8] {

@@ -31,6 +31,8 @@ public final class PendingCacheFile {
     public let path: String
     /// Where it is written meanwhile: `DIR/5/7f/<md5>.<counter>`.
     public let temporaryPath: String
+    /// Where the body starts in the file: after the header, the key line and the stored head.
+    public let bodyStart: Int
     private var descriptor: Int32
     private var isFinished = false
 
@@ -54,6 +56,7 @@ public final class PendingCacheFile {
         header.keyChecksum = CRC32.checksum(key)
         header.headerStart = UInt16(headerStart)
         header.bodyStart = UInt16(headerStart + storedHead.count)
+        bodyStart = headerStart + storedHead.count
 
         descriptor = -1
         try Self.makeDirectories(for: path, under: cacheDirectory)
@@ -83,6 +86,14 @@ public final class PendingCacheFile {
             }
             written += result
         }
+    }
+
+    /// What the file written so far counts against a cache's size bound: its blocks on disk,
+    /// or its length if that is more (nginx's `ngx_file_fs_size`); `nil` if it cannot be told.
+    public func diskSize() -> Int64? {
+        var info = stat()
+        guard !isFinished, fstat(descriptor, &info) == 0 else { return nil }
+        return max(Int64(info.st_size), Int64(info.st_blocks) * 512)
     }
 
     /// Renames the finished file into place and returns its path.
