@@ -14,7 +14,8 @@ import Synchronization
 public final class PendingCacheFile {
     /// Why an entry could not be written.
     public enum WriteError: Error, Equatable, Sendable, CustomStringConvertible {
-        /// A system call failed (`ENOSPC` for a full disk, `EFBIG` past a file-size limit, …).
+        /// A system call failed (`ENOSPC` for a full disk, `EFBIG` past a file-size limit, …):
+        /// `write`, `rename`, or `mkdir` with the directory it could not create.
         case system(call: String, errno: Int32)
         /// The key and stored head do not fit before a 16-bit `body_start`.
         case headTooLarge
@@ -61,7 +62,7 @@ public final class PendingCacheFile {
         descriptor = -1
         try Self.makeDirectories(for: path, under: cacheDirectory)
         descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw .system(call: "open \(temporaryPath)", errno: errno) }
+        guard descriptor >= 0 else { throw .system(call: "open", errno: errno) }
         do {
             try append(header.encoded() + CacheKeyLine.encode(key) + storedHead)
         } catch {
@@ -82,7 +83,7 @@ public final class PendingCacheFile {
                 if errno == EINTR { continue }
                 let code = errno
                 abandon()
-                throw .system(call: "write \(temporaryPath)", errno: code)
+                throw .system(call: "write", errno: code)
             }
             written += result
         }
@@ -105,12 +106,12 @@ public final class PendingCacheFile {
         guard closed == 0 else {
             let code = errno
             abandon()
-            throw .system(call: "close \(temporaryPath)", errno: code)
+            throw .system(call: "close", errno: code)
         }
         guard rename(temporaryPath, path) == 0 else {
             let code = errno
             abandon()
-            throw .system(call: "rename \(temporaryPath)", errno: code)
+            throw .system(call: "rename", errno: code)
         }
         isFinished = true
         return path

@@ -32,8 +32,9 @@ final class ResponseCache: Sendable {
     let now: @Sendable () -> ContinuousClock.Instant
     /// Where problems with files are reported, one line each (standard error by default).
     private let report: @Sendable (String) -> Void
-    /// Whether the loader is still reading the directory (nginx's "cold" cache).
-    private let loading = Atomic<Bool>(false)
+    /// Whether the index may not know every file yet: until `load()` has read the directory
+    /// (nginx's "cold" cache).
+    private let loading = Atomic<Bool>(true)
     /// Problems already reported, so that a file that fails on every request is reported once.
     private let reported = Mutex(Set<String>())
 
@@ -109,7 +110,7 @@ final class ResponseCache: Sendable {
                 try file.commit()
                 index.store(entry, for: key)
             } catch {
-                reportOnce("cache: cannot store an entry: \(error)")
+                reportOnce("cache: cannot store \(path(for: key)): \(error)")
             }
         }
     }

@@ -1,0 +1,151 @@
+import HTTPCore
+import Testing
+@testable import Step4Purge
+import NginxCache
+
+@Suite("The key index: use counts, LRU order and its three bounds, on a clock the test controls", .timeLimit(.minutes(1)))
+struct KeyIndexTests {
+    private let start = ContinuousClock.now
+
+    private func key(_ target: String) -> CacheKey {
+        CacheKey(proxyHost: "origin.test", target: target)
+    }
+
+    /// An entry whose file counts `size` bytes, fresh for an hour from `start`.
+    private func entry(size: Int) -> CachedResponse {
+        CachedResponse(validUntil: start + .seconds(3_600), size: size, bodyStart: 400)
+    }
+
+    private func makeIndex(minUses: Int = 2, maxSize: Int = 1_000, keys: Int = 100,
+                           inactive: Duration = .seconds(600)) -> KeyIndex {
+        KeyIndex(minUses: minUses, maxSize: maxSize, keysZoneSize: keys * KeyIndex.bytesPerKey, inactive: inactive)
+    }
+
+    /// A compact name for a lookup outcome.
+    private func name(_ lookup: CacheLookup) -> String {
+        switch lookup {
+        case .hit: "HIT"
+        case .expired: "EXPIRED"
+        case .miss(let isAdmitted): isAdmitted ? "MISS(store)" : "MISS"
+        }
+    }
+
+    @Test("The nth use admits the key; an entry is a HIT until validUntil, then EXPIRED")
+    func lookups() {
+        var index = makeIndex(minUses: 3)
+        let a = key("/a")
+        #expect((0..<3).map { name(index.use(a, at: start + .seconds($0))) } == ["MISS", "MISS", "MISS(store)"])
+        index.store(CachedResponse(validUntil: start + .seconds(10), size: 1, bodyStart: 400), for: a)
+        #expect(name(index.use(a, at: start + .seconds(9))) == "HIT")
+        #expect(name(index.use(a, at: start + .seconds(10))) == "EXPIRED")
+        #expect(index.uses(of: a) == 5)
+    }
+
+    @Test("A use moves the key to the recently used end")
+    func order() {
+        var index = makeIndex()
+        for (second, target) in ["/a", "/b", "/c", "/a"].enumerated() {
+            _ = index.use(key(target), at: start + .seconds(second))
+        }
+        #expect(index.keysFromOldest == [key("/b"), key("/c"), key("/a")])
+    }
+
+    @Test("Keys idle for longer than inactive are forgotten, entry and count, on the next use of any key")
+    func inactive() {
+        var index = makeIndex(inactive: .seconds(10))
+        _ = index.use(key("/a"), at: start)
+        _ = index.use(key("/a"), at: start)
+        index.store(entry(size: 100), for: key("/a"))
+        _ = index.use(key("/b"), at: start + .seconds(5))
+        // Exactly `inactive` after its last use, a key is still remembered; a moment later it is not.
+        _ = index.use(key("/c"), at: start + .seconds(10))
+        #expect(index.keysFromOldest == [key("/a"), key("/b"), key("/c")])
+        _ = index.use(key("/c"), at: start + .seconds(10) + .milliseconds(1))
+        #expect(index.keysFromOldest == [key("/b"), key("/c")])
+        #expect(index.entryCount == 0)
+        #expect(index.storedBytes == 0)
+        #expect(index.uses(of: key("/a")) == 0)
+    }
+
+    @Test("A full zone forgets the least recently used key to make room for a new one")
+    func keysZone() {
+        var index = makeIndex(keys: 2)
+        _ = index.use(key("/a"), at: start)
+        _ = index.use(key("/b"), at: start)
+        _ = index.use(key("/a"), at: start)
+        _ = index.use(key("/c"), at: start)
+        #expect(index.keysFromOldest == [key("/a"), key("/c")])
+        #expect(index.uses(of: key("/a")) == 2)
+    }
+
+    @Test("A key's text counts against the zone beyond 15 bytes: long keys fill it sooner, and a vacant slot keeps no text")
+    func longKeysCountTheirBytes() {
+        let long = String(repeating: "q", count: 1_000)
+        #expect(KeyIndex.zoneBytes(for: CacheKey(proxyHost: "a", target: "/1234567890123")) == KeyIndex.bytesPerKey)
+        #expect(KeyIndex.zoneBytes(for: CacheKey(proxyHost: "a", target: "/12345678901234")) == KeyIndex.bytesPerKey + 16)
+        // A zone of 100 short keys holds 8 keys of about 1 KB.
+        var index = makeIndex(keys: 100)
+        for n in 0..<50 { _ = index.use(key("/\(n)?\(long)"), at: start) }
+        #expect(index.keyCount == 100 * KeyIndex.bytesPerKey / KeyIndex.zoneBytes(for: key("/10?\(long)")))
+        #expect(index.zoneBytesUsed <= 100 * KeyIndex.bytesPerKey)
+        // A key larger than the whole zone is never remembered, so never admitted.
+        var tiny = makeIndex(minUses: 1, keys: 1)
+        #expect(name(tiny.use(key("/\(long)"), at: start)) == "MISS")
+        #expect(tiny.keyCount == 0)
+    }
+
+    @Test("Stores beyond maxSize forget the oldest nodes, with or without entries; an entry of exactly maxSize fits")
+    func maxSize() {
+        var index = makeIndex(minUses: 1, maxSize: 1_000)
+        for target in ["/counted-only", "/a", "/b"] {
+            _ = index.use(key(target), at: start)
+        }
+        index.store(entry(size: 400), for: key("/a"))
+        index.store(entry(size: 400), for: key("/b"))
+        #expect(index.storedBytes == 800)
+        _ = index.use(key("/c"), at: start)
+        index.store(entry(size: 400), for: key("/c"))
+        #expect(index.keysFromOldest == [key("/b"), key("/c")])
+        #expect(index.storedBytes == 800)
+        // Replacing an entry counts only the difference.
+        index.store(entry(size: 600), for: key("/c"))
+        #expect(index.storedBytes == 1_000)
+        #expect(index.entryCount == 2)
+        _ = index.use(key("/d"), at: start)
+        index.store(entry(size: 1_000), for: key("/d"))
+        #expect(index.keysFromOldest == [key("/d")])
+        #expect(index.storedBytes == 1_000)
+        _ = index.use(key("/e"), at: start)
+        index.store(entry(size: 1_001), for: key("/e"))
+        #expect(index.entry(for: key("/e")) == nil)
+        #expect(index.entry(for: key("/d")) != nil)
+    }
+
+    @Test("Nothing is stored for a key that was forgotten while its response was on the way")
+    func storeForForgottenKey() {
+        var index = makeIndex(minUses: 1, keys: 1)
+        _ = index.use(key("/a"), at: start)
+        _ = index.use(key("/b"), at: start)
+        index.store(entry(size: 10), for: key("/a"))
+        #expect(index.entryCount == 0)
+        #expect(index.keysFromOldest == [key("/b")])
+    }
+
+    @Test("Slots of forgotten keys are reused, and the list stays consistent through many evictions")
+    func churn() {
+        var index = makeIndex(minUses: 1, maxSize: 5_000, keys: 50)
+        for n in 0..<2_000 {
+            let target = "/\(n % 173)"
+            if case .miss(true) = index.use(key(target), at: start + .milliseconds(n)) {
+                index.store(entry(size: 100 + n % 300), for: key(target))
+            }
+            #expect(index.storedBytes <= 5_000)
+            #expect(index.keyCount <= 50)
+        }
+        let keys = index.keysFromOldest
+        #expect(keys.count == index.keyCount)
+        #expect(Set(keys).count == keys.count)
+        #expect(keys.last == key("/\(1_999 % 173)"))
+        #expect(keys.compactMap { index.entry(for: $0)?.size }.reduce(0, +) == index.storedBytes)
+    }
+}
