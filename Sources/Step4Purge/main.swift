@@ -15,6 +15,10 @@ if let warning = options.setCookieWarning {
     FileHandle.standardError.write(Data((warning + "\n").utf8))
 }
 
+// A file-size limit (ulimit -f) must fail the write that passes it (EFBIG), as a full disk does,
+// not kill the process with SIGXFSZ: the client's answer goes on, and the entry is not stored.
+signal(SIGXFSZ, SIG_IGN)
+
 do {
     try CacheDirectory(path: options.cacheDirectory).createIfMissing()
     let cache = options.makeCache()

@@ -148,4 +148,79 @@ struct KeyIndexTests {
         #expect(keys.last == key("/\(1_999 % 173)"))
         #expect(keys.compactMap { index.entry(for: $0)?.size }.reduce(0, +) == index.storedBytes)
     }
+
+    // MARK: - Files
+
+    @Test("Every entry forgotten with its node is queued as a file to delete, once")
+    func removedEntriesAreQueued() {
+        var index = makeIndex(minUses: 1, maxSize: 1_000, inactive: .seconds(10))
+        for target in ["/a", "/b", "/c"] {
+            _ = index.use(key(target), at: start)
+            index.store(entry(size: 400), for: key(target))  // /c's store evicts /a
+        }
+        let result1 = index.takeRemovedEntries()
+        #expect(result1 == [key("/a")])
+        let result2 = index.takeRemovedEntries()
+        #expect(result2.isEmpty)
+        _ = index.use(key("/d"), at: start + .seconds(11))  // /b and /c are inactive by now
+        let removed = index.takeRemovedEntries()
+        #expect(Set(removed) == [key("/b"), key("/c")])
+        // A key forgotten without an entry leaves no file to delete.
+        _ = index.use(key("/e"), at: start + .seconds(30))
+        let result3 = index.takeRemovedEntries()
+        #expect(result3.isEmpty)
+    }
+
+    @Test("Loaded entries join at the least recently used end; one that does not fit is refused")
+    func loadedEntries() {
+        // Room for four nodes' worth: /requested's key is long enough to count its text too.
+        var index = makeIndex(maxSize: 1_000, keys: 4)
+        _ = index.use(key("/requested"), at: start + .seconds(5))
+        let result4 = index.load(entry(size: 400), for: key("/x"), loadedAt: start)
+        #expect(result4)
+        let result5 = index.load(entry(size: 400), for: key("/y"), loadedAt: start)
+        #expect(result5)
+        #expect(index.keysFromOldest == [key("/y"), key("/x"), key("/requested")])
+        let result6 = index.load(entry(size: 400), for: key("/z"), loadedAt: start)
+        #expect(!result6)  // over maxSize
+        let lookup = index.use(key("/x"), at: start + .seconds(6))
+        #expect(name(lookup) == "HIT")
+        // One more key does not fit in the zone: the least recently used, /y, goes, file and all.
+        _ = index.use(key("/new"), at: start + .seconds(7))
+        let result7 = index.takeRemovedEntries()
+        #expect(result7 == [key("/y")])
+        #expect(index.storedBytes == 400)
+    }
+
+    @Test("A loaded entry for a key already counted keeps the count; an entry already stored is not replaced")
+    func loadedEntryForAKnownKey() {
+        var index = makeIndex()
+        let a = key("/a")
+        _ = index.use(a, at: start)
+        let result8 = index.load(entry(size: 100), for: a, loadedAt: start)
+        #expect(result8)
+        #expect(index.uses(of: a) == 1)
+        #expect(index.entry(for: a)?.size == 100)
+        let result9 = index.load(entry(size: 200), for: a, loadedAt: start)
+        #expect(result9)
+        #expect(index.entry(for: a)?.size == 100)
+    }
+
+    @Test("A discarded entry keeps its key's count, and only the entry the caller saw is discarded")
+    func discardEntry() {
+        var index = makeIndex(minUses: 1)
+        let a = key("/a")
+        _ = index.use(a, at: start)
+        let first = entry(size: 100)
+        index.store(first, for: a)
+        let second = CachedResponse(validUntil: start + .seconds(60), size: 300, bodyStart: 400)
+        index.store(second, for: a)
+        let result10 = index.discardEntry(first, for: a)
+        #expect(!result10)
+        #expect(index.entry(for: a) == second)
+        let result11 = index.discardEntry(second, for: a)
+        #expect(result11)
+        #expect(index.entry(for: a) == nil && index.storedBytes == 0 && index.entryCount == 0)
+        #expect(index.uses(of: a) == 1)
+    }
 }

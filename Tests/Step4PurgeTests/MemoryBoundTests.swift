@@ -83,11 +83,33 @@ struct MemoryBoundTests {
         let fixture = try ProxyFixture(upstream: origin.upstream) { $0.inactive = .seconds(1) }
         #expect(try fixture.cacheStatuses(of: "/1.jpg", count: 3) == ["MISS", "MISS", "HIT"])
         fixture.clock.advance(by: .milliseconds(1_800))
-        // Any request sweeps: this one is for another key.
+        // Any request sweeps: this one is for another key. The file goes with the entry.
         _ = try fixture.request(.get, "/other.jpg")
         #expect(fixture.proxy.cache.count == 0)
         #expect(fixture.proxy.cache.keyCount == 1)
+        #expect(fixture.files.isEmpty)
         #expect(try fixture.cacheStatuses(of: "/1.jpg", count: 3) == ["MISS", "MISS", "HIT"])
+    }
+
+    @Test("The cache manager's sweep deletes inactive entries' files with no request at all, and keeps active ones")
+    func sweepDeletesFiles() throws {
+        let origin = try CountingOrigin(routes: ["/1.jpg": ProxyFixture.imageResponse(), "/2.jpg": ProxyFixture.imageResponse()])
+        let fixture = try ProxyFixture(upstream: origin.upstream) {
+            $0.inactive = .seconds(10)
+            $0.minUses = 1
+        }
+        _ = try fixture.request(.get, "/1.jpg")
+        fixture.clock.advance(by: .seconds(6))
+        _ = try fixture.request(.get, "/2.jpg")
+        #expect(fixture.files.count == 2)
+        fixture.clock.advance(by: .seconds(6))
+        fixture.proxy.cache.sweep()
+        #expect(fixture.files == [String(fixture.path(of: "/2.jpg", upstream: origin.upstream).dropFirst(fixture.cachePath.count + 1))])
+        #expect(fixture.proxy.cache.count == 1)
+        fixture.clock.advance(by: .seconds(6))
+        fixture.proxy.cache.sweep()
+        #expect(fixture.files.isEmpty)
+        #expect(fixture.proxy.cache.keyCount == 0)
     }
 
     @Test("--keys-zone caps the keys counted: a flood of distinct URLs forgets the least recently used counts")

@@ -83,6 +83,21 @@ public final class ServerProcess {
         process.waitUntilExit()
     }
 
+    /// Everything the process has written to standard output so far, the address line first.
+    public var output: String {
+        (try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? ""
+    }
+
+    /// Waits up to `timeout` for a line of standard output containing `text`; that line, or `nil`.
+    public func waitForOutputLine(containing text: String, timeout: Duration = .seconds(10)) -> String? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let line = output.split(separator: "\n").first(where: { $0.contains(text) }) { return String(line) }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return nil
+    }
+
     /// Sends `signal` to the process.
     public func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
