@@ -7,7 +7,8 @@ extension CachingProxy {
     // ANCHOR: hit-response
     /// The answer to a GET or HEAD from the checked cache `file`: the stored response marked
     /// `X-Proxy-Cache: HIT`, its body sent from the file with `sendfile(2)`, or, for a stored
-    /// `200`, the `304`, `206` or `416` an origin would give a conditional or range request.
+    /// `200`, the `304` an origin would give a conditional request, and the `206` or `416` it
+    /// would give a range request when the stored response has `Accept-Ranges: bytes`.
     ///
     /// The conditional and range rules are chapter 1's (`ConditionalRequest`), applied to the
     /// stored response's validators: its `ETag` and `Last-Modified`, as the origin sent them.
@@ -33,10 +34,12 @@ extension CachingProxy {
             notModifiedFields.removeAll { !Self.fieldsKeptOnNotModified.contains(where: $0.name.equalsIgnoringASCIICase) }
             return HTTPResponse(status: .notModified, headerFields: notModifiedFields)
         }
-        // RFC 9110 §14.3: the stored body can be served in ranges, so say so.
-        if !headerFields.contains("Accept-Ranges") { headerFields.append(name: "Accept-Ranges", value: "bytes") }
-        switch ConditionalRequest.selectedRange(method: request.method, fields: request.headerFields,
-                                                validators: validators, length: length) {
+        // As nginx does: ranges of a stored response only when its origin said it serves them
+        // (RFC 9110 §14.3, `Accept-Ranges: bytes`); otherwise Range is ignored (RFC 9110 §14.2).
+        let allowsRanges = headerFields.listElements(for: "Accept-Ranges").contains { $0.equalsIgnoringASCIICase("bytes") }
+        let selection = allowsRanges ? ConditionalRequest.selectedRange(method: request.method, fields: request.headerFields,
+                                                                        validators: validators, length: length) : .whole
+        switch selection {
         case .whole:
             return HTTPResponse(status: .ok, headerFields: headerFields,
                                 body: .file(file.file, offset: file.bodyOffset, count: length))

@@ -11,10 +11,20 @@ struct ConformanceTests {
     @Test("Same statuses, X-Proxy-Cache, Content-Type, Content-Length, bodies, cookies and origin requests",
           arguments: ConformanceSequence.all)
     func sameAnswers(sequence: ConformanceSequence) throws {
-        let (nginx, step3) = try SideBySide.run(sequence)
+        let (nginx, step3) = try SideBySide.run(sequence, makeProxy: Self.makeProxy)
         // A Bool, so that a failure shows the table below rather than two transcripts on one line.
         let isIdentical = nginx == step3
-        #expect(isIdentical, "\(SideBySide.table(sequence, nginx: nginx, step3: step3))")
+        #expect(isIdentical, "\(SideBySide.table(sequence, nginx: nginx, step: step3, stepName: "Step3MinUses"))")
+    }
+
+    /// An in-process Step3MinUses in front of `upstream`, with the sequence's settings.
+    static func makeProxy(upstream: UpstreamAddress, sequence: ConformanceSequence) throws -> ProxyUnderTest {
+        var options = ProxyOptions()
+        options.validity = try #require(Duration(nginxTime: sequence.validity))
+        options.storesSetCookie = sequence.storesSetCookie
+        let proxy = CachingProxy(upstream: upstream, upstreamTimeout: .seconds(10), policy: options.policy, cache: options.makeCache())
+        let server = try TestServer(handler: proxy, configuration: ServerConfiguration(serverName: "Step3MinUses", accessLog: .disabled))
+        return ProxyUnderTest(port: server.port, retained: [server])
     }
 }
 
@@ -30,8 +40,8 @@ struct NginxAvailabilityTests {
 extension ConformanceTests {
     @Test("Where step 3 differs from nginx on purpose, both answers are as documented", arguments: DeliberateDifference.all)
     func deliberateDifference(difference: DeliberateDifference) throws {
-        let (nginx, step3) = try SideBySide.run(difference.sequence)
-        let table = SideBySide.table(difference.sequence, nginx: nginx, step3: step3)
+        let (nginx, step3) = try SideBySide.run(difference.sequence, makeProxy: Self.makeProxy)
+        let table = SideBySide.table(difference.sequence, nginx: nginx, step: step3, stepName: "Step3MinUses")
         #expect(nginx.summary == difference.nginx, "nginx changed: \(table)")
         #expect(step3.summary == difference.step3, "\(difference.reason)\n\(table)")
     }

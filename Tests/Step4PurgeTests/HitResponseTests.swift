@@ -80,6 +80,20 @@ struct HitResponseTests {
         #expect(current.status == 206)
     }
 
+    @Test("A stored response without Accept-Ranges: bytes is sent whole to a Range request, as nginx sends it")
+    func rangeNeedsAcceptRanges() throws {
+        let origin = try CountingOrigin { _ in
+            HTTPResponse(status: .ok, headerFields: ["Content-Type": "image/jpeg"], body: .bytes(ProxyFixture.image))
+        }
+        let fixture = try ProxyFixture(upstream: origin.upstream)
+        _ = try fixture.cacheStatuses(of: "/1.jpg", count: 2)
+        let response = try fixture.request(.get, "/1.jpg", headerFields: ["Range": "bytes=0-9"])
+        #expect(response.status == 200)
+        #expect(response.headerFields["X-Proxy-Cache"] == "HIT")
+        #expect(response.body.isTheImage)
+        #expect(response.headerFields["Accept-Ranges"] == nil)
+    }
+
     @Test("A HEAD HIT carries the stored length and no body; Range is ignored for HEAD")
     func head() throws {
         let (fixture, _) = try Self.storedImage()

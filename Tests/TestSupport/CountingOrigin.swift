@@ -18,6 +18,8 @@ public final class CountingOrigin: Sendable {
         public var body: [UInt8]
         /// The peer's `ip:port`: one value per connection.
         public var remoteAddress: String
+        /// The request's HTTP version: nginx asks upstreams with HTTP/1.0, the steps with HTTP/1.1.
+        public var version: HTTPVersion = .http1_1
     }
 
     /// The requests received so far, in order, shared with the handler.
@@ -37,7 +39,8 @@ public final class CountingOrigin: Sendable {
         self.record = record
         server = try TestServer(handler: ClosureHandler { request in
             let received = ReceivedRequest(method: request.method, target: request.target, headerFields: request.headerFields,
-                                           body: request.body, remoteAddress: request.remoteAddress?.description ?? "-")
+                                           body: request.body, remoteAddress: request.remoteAddress?.description ?? "-",
+                                           version: request.head.version)
             record.requests.withLock { $0.append(received) }
             if delay > .zero {
                 let (seconds, attoseconds) = delay.components

@@ -1,11 +1,10 @@
 import HTTPCore
-import TestSupport
 
-/// The origin both proxies stand in front of: one fresh `CountingOrigin` per proxy, with these
+/// The origin both proxies of a conformance test stand in front of (nginx and a step): one fresh `CountingOrigin` per proxy, with these
 /// routes, so that each side's origin counts only that side's requests.
-enum ConformanceOrigin {
+public enum ConformanceOrigin {
     /// The routes, by raw request target; anything else is CountingOrigin's `404 Not Found`.
-    static let routes: [String: HTTPResponse] = {
+    public static let routes: [String: HTTPResponse] = {
         let image1 = try! SampleImages.bytes("1.jpg")
         let image2 = try! SampleImages.bytes("2.jpg")
         /// A 200 with `body` as image/jpeg, plus `fields`.
@@ -42,7 +41,7 @@ enum ConformanceOrigin {
     }()
 
     /// A new origin with `routes`.
-    static func start() throws -> CountingOrigin {
+    public static func start() throws -> CountingOrigin {
         try CountingOrigin(routes: routes)
     }
 }
