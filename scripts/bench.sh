@@ -5,6 +5,8 @@
 #   scripts/bench.sh origin     # step 1: Step1Origin vs python3 -m http.server vs nginx (static)
 #   scripts/bench.sh step2      # step 2: Step2NaiveCache HIT vs nginx proxy_cache HIT
 #   scripts/bench.sh step3      # step 3: Step3MinUses HIT vs nginx HIT, and resident memory
+#   scripts/bench.sh step4      # step 4: Step4Purge HIT (from its files) vs nginx HIT, and the
+#                               #         cache loader on 100,000 entries vs `find | wc -l`
 #
 # Each row is `wrk -t2 -c64 -d10s` against one server and one image; ratios compare rows of the
 # same run, because absolute numbers move between runs and machines. Set DURATION=3s for a
@@ -117,11 +119,12 @@ bench_origin() {
 # warm URL N : requests URL N times (min-uses needs more than one before it is stored).
 warm() { for _ in $(seq "$2"); do curl -fso /dev/null "$1"; done; }
 
-# bench_hits STEP : HIT throughput of STEP against nginx's proxy_cache HIT, same origin, one run.
+# bench_hits STEP [ARGS...] : HIT throughput of STEP (started with ARGS) against nginx's
+# proxy_cache HIT, same origin, one run.
 bench_hits() {
-    local step=$1
+    local step=$1; shift
     start_step Step1Origin --root "$ROOT"; local origin=$PORT
-    start_step "$step" --upstream "http://127.0.0.1:$origin"; local ours=$PORT
+    start_step "$step" --upstream "http://127.0.0.1:$origin" "$@"; local ours=$PORT
     # The workshop's cache configuration (chapter 2, How nginx does it), one worker, access log on.
     EXTRA_HTTP="proxy_cache_path $WORK/nginx-cache/cache levels=1:2 keys_zone=my_cache:10m;" \
         start_nginx nginx-cache "proxy_pass http://127.0.0.1:$origin;
@@ -175,11 +178,55 @@ PY
     echo "| $rss MB | < 96 MB |"
 }
 
+# bench_loader : the cache loader of Step4Purge on 100,000 generated entries, against a bare
+# walk of the same tree (`find DIR -type f | wc -l`), both with the tree in the page cache.
+bench_loader() {
+    local cache=$WORK/loader-cache
+    python3 - "$cache" <<'PY'
+import hashlib, os, struct, sys, time, zlib
+root = sys.argv[1]
+now = int(time.time())
+body = b"x" * 2000
+for n in range(100_000):
+    key = f"127.0.0.1:8000/{n}.jpg?w={n % 7}".encode()
+    name = hashlib.md5(key).hexdigest()
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: 2000\r\n\r\n"
+    header_start = 336 + 6 + len(key) + 1
+    header = struct.pack("<6qIHHH", 5, now + 3600, 0, 0, -1, now, zlib.crc32(key), 0, header_start, header_start + len(head))
+    header += b"\0" * (336 - len(header))
+    directory = os.path.join(root, name[-1], name[-3:-1])
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    with open(os.path.join(directory, name), "wb") as file:
+        file.write(header + b"\nKEY: " + key + b"\n" + head + body)
+PY
+    find "$cache" -type f | wc -l >/dev/null  # the same warm page cache for both
+    local start end walk
+    start=$(date +%s%N)
+    find "$cache" -type f | wc -l >/dev/null
+    end=$(date +%s%N)
+    walk=$(( (end - start) / 1000000 ))
+    start_step Step4Purge --cache-dir "$cache"
+    local line=""
+    for _ in $(seq 600); do
+        line=$(grep '^cache: ' "$WORK/Step4Purge.out" || true)
+        [ -n "$line" ] && break
+        sleep 0.1
+    done
+    local load; load=$(sed -n 's/.* in \([0-9,]*\) ms.*/\1/p' <<<"$line" | tr -d ,)
+    echo
+    echo "Step4Purge's cache loader on 100,000 entries (2 kB bodies), with the tree in the page cache"
+    echo "| Step4Purge start-up line | load | find -type f \| wc -l | vs find |"
+    echo "|---|---:|---:|---:|"
+    echo "| $line | $load ms | $walk ms | $(ratio "$load" "$walk") |"
+}
+
 EXTRA_HTTP=""
 case "${1:-all}" in
     origin) bench_origin ;;
     step2) bench_hits Step2NaiveCache ;;
     step3) bench_hits Step3MinUses; bench_memory ;;
-    all) bench_origin; bench_hits Step2NaiveCache; [ -x "$BIN/Step3MinUses" ] && { bench_hits Step3MinUses; bench_memory; } ;;
-    *) echo "usage: scripts/bench.sh [origin|step2|step3|all]" >&2; exit 2 ;;
+    step4) bench_hits Step4Purge --cache-dir "$WORK/step4-cache"; bench_loader ;;
+    all) bench_origin; bench_hits Step2NaiveCache; bench_hits Step3MinUses; bench_memory
+         bench_hits Step4Purge --cache-dir "$WORK/step4-cache"; bench_loader ;;
+    *) echo "usage: scripts/bench.sh [origin|step2|step3|step4|all]" >&2; exit 2 ;;
 esac

@@ -48,6 +48,20 @@ public struct CacheDirectory: Sendable {
         try walk(directory: path, depth: 0, expectedSuffix: "", visit)
     }
 
+    /// The names of the first level's directories, so that each can be walked on its own (on
+    /// several threads: `walk(firstLevelDirectory:_:)`); anything else at the first level goes to
+    /// `visit` as a stray.
+    public func firstLevelDirectories(_ visit: (Item) -> Void) throws(WalkError) -> [String] {
+        var names: [String] = []
+        try walk(directory: path, depth: 0, expectedSuffix: "", visit) { names.append($0) }
+        return names
+    }
+
+    /// Calls `visit` for every name under the first-level directory `name`, as `walk` would.
+    public func walk(firstLevelDirectory name: String, _ visit: (Item) -> Void) throws(WalkError) {
+        try walk(directory: path + "/" + name, depth: 1, expectedSuffix: name, visit)
+    }
+
     /// Why a walk stopped.
     public struct WalkError: Error, Equatable, Sendable, CustomStringConvertible {
         public var path: String
@@ -61,7 +75,10 @@ public struct CacheDirectory: Sendable {
         public var description: String { "\(path): \(String(cString: strerror(errno)))" }
     }
 
-    private func walk(directory: String, depth: Int, expectedSuffix: String, _ visit: (Item) -> Void) throws(WalkError) {
+    /// Walks `directory`, `depth` levels down; with `onLevelDirectory`, a level directory is handed
+    /// to it instead of being walked.
+    private func walk(directory: String, depth: Int, expectedSuffix: String, _ visit: (Item) -> Void,
+                      onLevelDirectory: ((String) -> Void)? = nil) throws(WalkError) {
         guard let stream = opendir(directory) else { throw WalkError(path: directory, errno: errno) }
         defer { closedir(stream) }
         let isLevel = depth < levels.digitsPerLevel.count
@@ -87,11 +104,15 @@ public struct CacheDirectory: Sendable {
                     visit(.stray(path: child))
                     continue
                 }
-                try walk(directory: child, depth: depth + 1, expectedSuffix: name + expectedSuffix, visit)
-            } else if let dot = name.firstIndex(of: "."), Self.isEntryName(name[..<dot], suffix: expectedSuffix),
-                      type == DT_REG {
+                if let onLevelDirectory {
+                    onLevelDirectory(name)
+                } else {
+                    try walk(directory: child, depth: depth + 1, expectedSuffix: name + expectedSuffix, visit)
+                }
+            } else if let dot = name.utf8.firstIndex(of: UInt8(ascii: ".")),
+                      Self.isEntryName(name.utf8[..<dot], suffix: expectedSuffix.utf8), type == DT_REG {
                 visit(.temporary(path: child))
-            } else if type == DT_REG, Self.isEntryName(name[...], suffix: expectedSuffix) {
+            } else if type == DT_REG, Self.isEntryName(name.utf8[...], suffix: expectedSuffix.utf8) {
                 visit(.entry(path: child, name: name))
             } else {
                 visit(.stray(path: child))
@@ -100,8 +121,11 @@ public struct CacheDirectory: Sendable {
     }
 
     /// Whether `name` is 32 lowercase hex digits ending in `suffix`, the level directories' digits.
-    private static func isEntryName(_ name: Substring, suffix: String) -> Bool {
-        name.utf8.count == 32 && name.utf8.allSatisfy(isLowercaseHex) && name.hasSuffix(suffix)
+    ///
+    /// Why bytes: a walk checks every name of a cache that may hold millions, and comparing
+    /// UTF-8 bytes skips the grapheme handling that `String` comparisons do.
+    private static func isEntryName(_ name: Substring.UTF8View, suffix: String.UTF8View) -> Bool {
+        name.count == 32 && name.allSatisfy(isLowercaseHex) && name.reversed().starts(with: suffix.reversed())
     }
 
     private static func isLowercaseHex(_ byte: UInt8) -> Bool {

@@ -16,8 +16,7 @@ public enum CacheKeyLine {
     ///
     /// - Throws: `.offsetsOutsideFile` when `header_start` leaves no room for the line or lies
     ///   beyond `bytes`, `.malformedKeyLine` when the line is not `\nKEY: …\n`.
-    public static func key(in bytes: some Collection<UInt8>, header: CacheFileHeader) throws(CacheFileError) -> [UInt8] {
-        let bytes = Array(bytes)
+    public static func key(in bytes: [UInt8], header: CacheFileHeader) throws(CacheFileError) -> [UInt8] {
         let keyStart = CacheFileHeader.size + prefix.count
         let keyEnd = Int(header.headerStart) - 1
         guard keyEnd >= keyStart, keyEnd < bytes.count else { throw .offsetsOutsideFile }

@@ -184,28 +184,27 @@ final class ResponseCache: Sendable {
         defer { loading.store(false, ordering: .releasing) }
         let start = ContinuousClock.now
         let loadedAt = now()
-        var result = LoadReport()
-        var batch: [(CacheKey, CachedResponse, CacheLoader.LoadedEntry)] = []
-        func flush() {
-            let refused = withIndex { index in
-                batch.filter { key, entry, _ in !index.load(entry, for: key, loadedAt: loadedAt) }
-            }
-            for (_, _, loaded) in refused { unlink(loaded.path) }
-            result.dropped += refused.count
-            result.entries += batch.count - refused.count
-            result.bytes += batch.reduce(0) { $0 + $1.1.size } - refused.reduce(0) { $0 + $1.1.size }
-            batch.removeAll(keepingCapacity: true)
-        }
-        let walk = try CacheLoader.load(directory: directory) { loaded in
+        let counts = Mutex(LoadReport())
+        // Called from the loader's threads, a batch at a time: one lock per batch.
+        let walk = try CacheLoader.load(directory: directory) { batch in
             // A key that is not UTF-8 is not one this proxy makes (its targets are checked text):
             // such a file is left as it is, unindexed.
-            guard let text = String(validating: loaded.key, as: UTF8.self) else { return }
-            batch.append((CacheKey(rawValue: text), entry(for: loaded), loaded))
-            if batch.count == 256 { flush() }
+            let entries = batch.compactMap { loaded in
+                String(validating: loaded.key, as: UTF8.self).map { (CacheKey(rawValue: $0), entry(for: loaded), loaded.path) }
+            }
+            let refused = withIndex { index in
+                entries.filter { key, entry, _ in !index.load(entry, for: key, loadedAt: loadedAt) }
+            }
+            for (_, _, path) in refused { unlink(path) }
+            counts.withLock { counts in
+                counts.dropped += refused.count
+                counts.entries += entries.count - refused.count
+                counts.bytes += entries.reduce(0) { $0 + $1.1.size } - refused.reduce(0) { $0 + $1.1.size }
+            }
         }
-        flush()
         for (path, reason) in walk.removed { reportOnce("cache: removed \(path): \(reason)") }
         for path in walk.strays { reportOnce("cache: \(path): not a cache entry, left alone") }
+        var result = counts.withLock { $0 }
         result.removed = walk.removed.count
         result.duration = ContinuousClock.now - start
         return result

@@ -10,4 +10,8 @@
 /// process started by another thread at the same moment can never inherit the socket.
 int shim_accept4(int fd, struct sockaddr *address, socklen_t *length, int flags);
 
+/// O_NOATIME: open(2) without updating the file's access time on reads (allowed for the file's
+/// owner); a cache loader reading the header of every file would otherwise write every inode.
+int shim_open_flag_noatime(void);
+
 #endif

@@ -62,25 +62,29 @@ public struct MD5: Sendable {
     }
 
     private static func process(_ block: ArraySlice<UInt8>, into state: inout (UInt32, UInt32, UInt32, UInt32)) {
-        var words = [UInt32](repeating: 0, count: 16)
-        for index in 0..<16 {
-            let start = block.startIndex + index * 4
-            words[index] = UInt32(block[start]) | UInt32(block[start + 1]) << 8
-                | UInt32(block[start + 2]) << 16 | UInt32(block[start + 3]) << 24
-        }
-        var (a, b, c, d) = state
-        for round in 0..<64 {
-            let mixed: UInt32
-            let wordIndex: Int
-            switch round {
-            case 0..<16: (mixed, wordIndex) = ((b & c) | (~b & d), round)
-            case 16..<32: (mixed, wordIndex) = ((d & b) | (~d & c), (5 * round + 1) % 16)
-            case 32..<48: (mixed, wordIndex) = (b ^ c ^ d, (3 * round + 5) % 16)
-            default: (mixed, wordIndex) = (c ^ (b | ~d), (7 * round) % 16)
+        // Why a temporary allocation: sixteen words on the stack, where an array would be one
+        // heap allocation per 64-byte block (the cache loader hashes a key per file).
+        let (a, b, c, d) = withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 16) { words in
+            for index in 0..<16 {
+                let start = block.startIndex + index * 4
+                words[index] = UInt32(block[start]) | UInt32(block[start + 1]) << 8
+                    | UInt32(block[start + 2]) << 16 | UInt32(block[start + 3]) << 24
             }
-            let sum = a &+ mixed &+ sines[round] &+ words[wordIndex]
-            (a, d, c) = (d, c, b)
-            b = b &+ (sum << shifts[round] | sum >> (32 - shifts[round]))
+            var (a, b, c, d) = state
+            for round in 0..<64 {
+                let mixed: UInt32
+                let wordIndex: Int
+                switch round {
+                case 0..<16: (mixed, wordIndex) = ((b & c) | (~b & d), round)
+                case 16..<32: (mixed, wordIndex) = ((d & b) | (~d & c), (5 * round + 1) % 16)
+                case 32..<48: (mixed, wordIndex) = (b ^ c ^ d, (3 * round + 5) % 16)
+                default: (mixed, wordIndex) = (c ^ (b | ~d), (7 * round) % 16)
+                }
+                let sum = a &+ mixed &+ sines[round] &+ words[wordIndex]
+                (a, d, c) = (d, c, b)
+                b = b &+ (sum << shifts[round] | sum >> (32 - shifts[round]))
+            }
+            return (a, b, c, d)
         }
         state = (state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d)
     }
