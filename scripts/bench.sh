@@ -8,13 +8,15 @@
 #   scripts/bench.sh step4      # step 4: Step4Purge HIT (from its files) vs nginx HIT, and the
 #                               #         cache loader on 100,000 entries vs `find | wc -l`
 #
-# Each row is `wrk -t2 -c64 -d10s` against one server and one image; ratios compare rows of the
-# same run, because absolute numbers move between runs and machines. Set DURATION=3s for a
-# quick look. Needs wrk, nginx and python3 (apt-get install wrk nginx-light).
+# Each row is `wrk -t2 -c64 -d10s` against one server and one image (for cache HITs, the median
+# of ROUNDS=3 alternating rounds per side); ratios compare rows of the same run, because absolute
+# numbers move between runs and machines. Set DURATION=3s ROUNDS=1 for a quick look.
+# Needs wrk, nginx and python3 (apt-get install wrk nginx-light).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-3}  # cache HIT rows: alternating rounds per side, the median reported
 IMAGES=(1.jpg 3.jpg)
 ROOT=$PWD/Sources/Step1Origin/SampleImages
 WORK=$(mktemp -d /tmp/bench.XXXXXX)
@@ -89,6 +91,9 @@ measure() {
     wrk -t2 -c64 -d"$DURATION" "$1" | awk '/^Requests\/sec:/ { printf "%.0f", $2 }'
 }
 
+# median N... : the middle value.
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }'; }
 
 # MARK: - Step 1: the origin
@@ -138,7 +143,7 @@ bench_hits() {
     wait_for "http://127.0.0.1:$nginx/1.jpg"
 
     echo
-    echo "$step HIT vs nginx proxy_cache HIT, wrk -t2 -c64 -d$DURATION, requests/s"
+    echo "$step HIT vs nginx proxy_cache HIT, wrk -t2 -c64 -d$DURATION, median of $ROUNDS alternating rounds, requests/s"
     printf '| %-6s | %14s | %12s | %10s |\n' image "$step" "nginx HIT" "vs nginx"
     printf '|--------|---------------:|-------------:|-----------:|\n'
     for image in "${IMAGES[@]}"; do
@@ -149,8 +154,14 @@ bench_hits() {
                 || { echo "bench: $image is not a HIT on port $port" >&2; exit 1; }
         done
         local a b
-        a=$(measure "http://127.0.0.1:$ours/$image")
-        b=$(measure "http://127.0.0.1:$nginx/$image")
+        a=(); b=()
+        # Alternating rounds, the median of each side: a neighbour's load that comes and goes
+        # then touches both sides alike instead of one.
+        for _ in $(seq "$ROUNDS"); do
+            a+=("$(measure "http://127.0.0.1:$ours/$image")")
+            b+=("$(measure "http://127.0.0.1:$nginx/$image")")
+        done
+        a=$(median "${a[@]}"); b=$(median "${b[@]}")
         printf '| %-6s | %14s | %12s | %10s |\n' "$image" "$a" "$b" "$(ratio "$a" "$b")"
     done
 }
@@ -205,7 +216,8 @@ PY
     find "$cache" -type f | wc -l >/dev/null
     end=$(date +%s%N)
     walk=$(( (end - start) / 1000000 ))
-    start_step Step4Purge --cache-dir "$cache"
+    # --keys-zone 64m: room for every key (10m, nginx's and our default, holds about 66,000 of these).
+    start_step Step4Purge --cache-dir "$cache" --keys-zone 64m
     local line=""
     for _ in $(seq 600); do
         line=$(grep '^cache: ' "$WORK/Step4Purge.out" || true)

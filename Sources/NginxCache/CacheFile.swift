@@ -20,6 +20,9 @@ public final class CacheFile: Sendable {
     public let key: [UInt8]
     /// The stored response head, parsed: the upstream's status line and fields as received.
     public let storedHead: HTTPResponseHead
+    /// The body, when it was read together with the header (a file no larger than the
+    /// `readsBodiesUpTo` it was opened with); `nil` otherwise, and the body stays in the file.
+    public let bodyBytes: [UInt8]?
 
     /// Where the body starts in the file.
     public var bodyOffset: Int64 { Int64(header.bodyStart) }
@@ -33,8 +36,10 @@ public final class CacheFile: Sendable {
     ///
     /// `bodyStart`, when the caller knows it (a cache's index keeps it, as nginx's does), is how
     /// many bytes to read first: the header, key line and stored head in one `pread`, instead
-    /// of up to 64 KiB of a file whose body would be read again to be sent.
-    public init(path: String, expectedKey: [UInt8]? = nil, bodyStart: Int? = nil) throws(CacheFileError) {
+    /// of up to 64 KiB of a file whose body would be read again to be sent. A file of at most
+    /// `readsBodiesUpTo` bytes is read whole instead, body included (`bodyBytes`).
+    public init(path: String, expectedKey: [UInt8]? = nil, bodyStart: Int? = nil,
+                readsBodiesUpTo wholeFileLimit: Int = 0) throws(CacheFileError) {
         let opened: OpenFile
         do {
             opened = try OpenFile(path: path, followsSymlinks: false)
@@ -42,7 +47,8 @@ public final class CacheFile: Sendable {
             throw CacheFileError(opening: error, path: path)
         }
         file = opened
-        var prefix = try Self.read(opened, count: bodyStart ?? Self.maxPrefixLength, path: path)
+        let readsWholeFile = opened.size <= Int64(wholeFileLimit)
+        var prefix = try Self.read(opened, count: readsWholeFile ? Int(opened.size) : bodyStart ?? Self.maxPrefixLength, path: path)
         header = try CacheFileHeader(decoding: prefix)
         if Int(header.bodyStart) > prefix.count, Int64(prefix.count) < opened.size {
             // The entry changed since its index entry was made: read as far as its own header says.
@@ -64,6 +70,8 @@ public final class CacheFile: Sendable {
         if parsed.framing == .none, file.size != Int64(bodyStart), parsed.head.headerFields.contains("Content-Length") {
             throw .bodyLengthMismatch  // Content-Length: 0 with bytes after it
         }
+        // Read whole only if the file did not grow meanwhile (then the body is sent from the file).
+        bodyBytes = readsWholeFile && Int64(prefix.count) == file.size ? Array(prefix[bodyStart...]) : nil
     }
 
     /// The first `count` bytes of `file` (fewer if it is shorter).

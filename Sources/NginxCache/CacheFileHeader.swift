@@ -82,10 +82,16 @@ public struct CacheFileHeader: Sendable, Equatable {
     /// - Throws: `.tooShort`, `.unsupportedVersion` or `.invalidFieldLength`; offsets are checked
     ///   against the file by `CacheFile`, which knows its length.
     public init(decoding bytes: some Collection<UInt8>) throws(CacheFileError) {
-        let bytes = Array(bytes.prefix(Self.size))
-        guard bytes.count == Self.size else { throw .tooShort }
+        try self.init(decoding: Array(bytes.prefix(Self.size)))
+    }
+
+    /// Reads a header from the first 336 bytes of `bytes`; the one a cache calls on every HIT.
+    public init(decoding bytes: [UInt8]) throws(CacheFileError) {
+        guard bytes.count >= Self.size else { throw .tooShort }
         func integer(at offset: Int, byteCount: Int) -> UInt64 {
-            (0..<byteCount).reduce(0) { $0 | UInt64(bytes[offset + $1]) << UInt64(8 * $1) }
+            var value: UInt64 = 0
+            for index in 0..<byteCount { value |= UInt64(bytes[offset + index]) << UInt64(8 * index) }
+            return value
         }
         let version = integer(at: 0, byteCount: 8)
         guard version == Self.version else { throw .unsupportedVersion(version) }

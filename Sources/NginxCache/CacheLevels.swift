@@ -27,14 +27,18 @@ public struct CacheLevels: Sendable, Equatable, CustomStringConvertible {
     /// The path of the file named `hexName` (32 hex digits) relative to the cache directory:
     /// `5/7f/b37ddbaa7469e61f7b5caa77983547f5` for levels `1:2`.
     public func relativePath(ofFileNamed hexName: String) -> String {
-        var end = hexName.endIndex
-        var directories: [Substring] = []
+        // Why bytes: this runs on every HIT; the name is ASCII hex, so bytes are characters.
+        let name = Array(hexName.utf8)
+        var path: [UInt8] = []
+        path.reserveCapacity(name.count + 3 * digitsPerLevel.count)
+        var end = name.count
         for digits in digitsPerLevel {
-            let start = hexName.index(end, offsetBy: -digits)
-            directories.append(hexName[start..<end])
-            end = start
+            path += name[max(0, end - digits)..<end]
+            path.append(UInt8(ascii: "/"))
+            end -= digits
         }
-        return (directories + [hexName[...]]).joined(separator: "/")
+        path += name
+        return String(decoding: path, as: UTF8.self)
     }
 
     /// `1:2`.

@@ -14,9 +14,14 @@ public struct MD5: Sendable {
 
     /// The digest of `message`.
     public init(_ message: some Collection<UInt8>) {
+        self.init(Array(message))
+    }
+
+    /// The digest of `message`; the one a cache calls on every lookup, with no generic dispatch.
+    public init(_ message: [UInt8]) {
         var state: (UInt32, UInt32, UInt32, UInt32) = (0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476)
         // RFC 1321 §3.1-3.2: append 0x80, zeros to 56 mod 64, then the length in bits, little-endian.
-        var padded = Array(message)
+        var padded = message
         let bitLength = UInt64(padded.count) &* 8
         padded.append(0x80)
         while padded.count % 64 != 56 { padded.append(0) }
@@ -39,12 +44,16 @@ public struct MD5: Sendable {
 
     /// The digest as 32 lowercase hex digits, as nginx names a cache file.
     public var hex: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(32)
-        for byte in bytes { text += [digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]] }
-        return String(decoding: text, as: UTF8.self)
+        String(unsafeUninitializedCapacity: 32) { text in
+            for (index, byte) in bytes.enumerated() {
+                text[2 * index] = Self.hexDigits[Int(byte >> 4)]
+                text[2 * index + 1] = Self.hexDigits[Int(byte & 0x0F)]
+            }
+            return 32
+        }
     }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     // MARK: - The compression function (RFC 1321 §3.4)
 
