@@ -7,6 +7,7 @@
 #   scripts/demo.sh step1    # the origin: headers, the three sample images, a 304
 #   scripts/demo.sh step2    # the origin (300 ms slow) behind the naive cache: MISS, then HIT
 #   scripts/demo.sh step3    # the same behind the min-uses cache: MISS, MISS, then HIT
+#   scripts/demo.sh step4    # the disk cache: MISS, MISS, HIT, the file, a restart, HIT again
 #
 # SWIFT_BUILD_FLAGS adds arguments to `swift build`, e.g. SWIFT_BUILD_FLAGS='--scratch-path /tmp/b'.
 # To add a step: write a demo_stepN function below and add stepN and its executable to STEPS.
@@ -14,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Each step and the executable that marks it as built, in order.
-STEPS=(step1:Step1Origin step2:Step2NaiveCache step3:Step3MinUses)
+STEPS=(step1:Step1Origin step2:Step2NaiveCache step3:Step3MinUses step4:Step4Purge)
 
 WORK=$(mktemp -d /tmp/demo.XXXXXX)
 PIDS=()
@@ -25,11 +26,15 @@ NAMES=()
 # start NAME ARGS... : starts executable NAME on a free port, sets URL from its `listening on` line.
 start() {
     local name=$1; shift
-    "$BIN/$name" --port 0 "$@" >"$WORK/$name.out" 2>"$WORK/$name.log" &
+    LAST_ARGUMENTS=("$@")
+    # Appended: a server started again (a restart) adds to its logs, and its address line is
+    # the one after those already there.
+    local before; before=$(grep -c '^listening on ' "$WORK/$name.out" 2>/dev/null || true)
+    "$BIN/$name" --port 0 "$@" >>"$WORK/$name.out" 2>>"$WORK/$name.log" &
     PIDS+=($!)
     NAMES+=("$name")
     for _ in $(seq 100); do
-        URL=$(sed -n 's|^listening on \(http://[^ ]*\)$|\1|p' "$WORK/$name.out")
+        URL=$(sed -n 's|^listening on \(http://[^ ]*\)$|\1|p' "$WORK/$name.out" | sed -n "$((${before:-0} + 1))p")
         if [ -n "$URL" ]; then
             echo "started $name${*:+ $*} --port 0: listening on $URL"
             return 0
@@ -102,6 +107,36 @@ demo_step3() {
     echo "# the origin waits 300 ms before every answer; the proxy stores /1.jpg only on its"
     echo "# second request (--min-uses 2, like nginx's proxy_cache_min_uses 2), so the third is a HIT:"
     for _ in 1 2 3; do show_cache_status "$proxy/1.jpg"; done
+}
+
+demo_step4() {
+    start Step1Origin --delay 300
+    local origin=$URL
+    local cache=$WORK/cache
+    start Step4Purge --upstream "$origin" --cache-dir "$cache"
+    local proxy=$URL
+    echo
+    echo "# as step 3: stored on the second request, a HIT on the third; but the entry is a file,"
+    echo "# at the md5 of the key 127.0.0.1:PORT/1.jpg, in nginx's format:"
+    for _ in 1 2 3; do show_cache_status "$proxy/1.jpg"; done
+    show "find $cache -type f"
+    echo
+    echo "# a restart: the cache loader reads the directory, and the entry is a HIT at once"
+    restart_last
+    proxy=$URL
+    show "grep '^cache: ' $WORK/Step4Purge.out | tail -n 1"
+    show_cache_status "$proxy/1.jpg"
+}
+
+# restart_last : stops the server started last (SIGTERM) and starts it again with the same arguments.
+restart_last() {
+    local pid=${PIDS[-1]} name=${NAMES[-1]} arguments=("${LAST_ARGUMENTS[@]}")
+    kill -TERM "$pid"
+    wait "$pid" 2>/dev/null || true
+    unset 'PIDS[-1]' 'NAMES[-1]'
+    start "$name" "${arguments[@]}"
+    # The loader reports once it has read the directory.
+    for _ in $(seq 50); do [ "$(grep -c '^cache: ' "$WORK/$name.out")" -ge 2 ] && break; sleep 0.1; done
 }
 
 # show_cache_status URL : one GET of URL, showing its status, X-Proxy-Cache and time.

@@ -49,6 +49,7 @@ public final class CacheFile: Sendable {
         file = opened
         let readsWholeFile = opened.size <= Int64(wholeFileLimit)
         var prefix = try Self.read(opened, count: readsWholeFile ? Int(opened.size) : bodyStart ?? Self.maxPrefixLength, path: path)
+        // ANCHOR: checks
         header = try CacheFileHeader(decoding: prefix)
         if Int(header.bodyStart) > prefix.count, Int64(prefix.count) < opened.size {
             // The entry changed since its index entry was made: read as far as its own header says.
@@ -70,6 +71,7 @@ public final class CacheFile: Sendable {
         if parsed.framing == .none, file.size != Int64(bodyStart), parsed.head.headerFields.contains("Content-Length") {
             throw .bodyLengthMismatch  // Content-Length: 0 with bytes after it
         }
+        // ANCHOR_END: checks
         // Read whole only if the file did not grow meanwhile (then the body is sent from the file).
         bodyBytes = readsWholeFile && Int64(prefix.count) == file.size ? Array(prefix[bodyStart...]) : nil
     }

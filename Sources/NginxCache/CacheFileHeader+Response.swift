@@ -1,6 +1,7 @@
 import HTTPCore
 
 extension CacheFileHeader {
+    // ANCHOR: header-for-response
     /// The header nginx writes for a response with `headerFields` that arrived at `date` (Unix
     /// seconds) and stays fresh until `validUntil`; the key's crc32 and the offsets are filled in
     /// when the file is written (`PendingCacheFile`).
@@ -17,4 +18,5 @@ extension CacheFileHeader {
             self.entityTag = Array(entityTag.utf8)
         }
     }
+    // ANCHOR_END: header-for-response
 }

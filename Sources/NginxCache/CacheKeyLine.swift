@@ -12,6 +12,7 @@ public enum CacheKeyLine {
         prefix + key + [0x0A]
     }
 
+    // ANCHOR: key-line
     /// The key of the file whose first bytes are `bytes` and whose header is `header`.
     ///
     /// - Throws: `.offsetsOutsideFile` when `header_start` leaves no room for the line or lies
@@ -25,4 +26,5 @@ public enum CacheKeyLine {
         }
         return Array(bytes[keyStart..<keyEnd])
     }
+    // ANCHOR_END: key-line
 }

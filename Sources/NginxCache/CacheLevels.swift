@@ -24,6 +24,7 @@ public struct CacheLevels: Sendable, Equatable, CustomStringConvertible {
     /// `1:2`, nginx's most common choice and the workshop's.
     public static let oneTwo = CacheLevels(parsing: "1:2")!
 
+    // ANCHOR: relative-path
     /// The path of the file named `hexName` (32 hex digits) relative to the cache directory:
     /// `5/7f/b37ddbaa7469e61f7b5caa77983547f5` for levels `1:2`.
     public func relativePath(ofFileNamed hexName: String) -> String {
@@ -40,6 +41,7 @@ public struct CacheLevels: Sendable, Equatable, CustomStringConvertible {
         path += name
         return String(decoding: path, as: UTF8.self)
     }
+    // ANCHOR_END: relative-path
 
     /// `1:2`.
     public var description: String {

@@ -103,6 +103,7 @@ public enum CacheLoader {
     }
     // ANCHOR_END: load-concurrently
 
+    // ANCHOR: load-entry
     /// The entry at `path`, whose name is `name`, from its header and key line alone.
     public static func loadEntry(at path: String, name: String) throws(CacheFileError) -> LoadedEntry {
         let file: OpenFile
@@ -125,6 +126,7 @@ public enum CacheLoader {
         guard MD5(key).hex == name else { throw .keyMismatch }
         return LoadedEntry(key: key, path: path, fileSize: file.size, diskSize: max(file.size, file.allocatedSize), header: header)
     }
+    // ANCHOR_END: load-entry
 
     private static func read(_ file: OpenFile, count: Int) throws(CacheFileError) -> [UInt8] {
         do {

@@ -45,6 +45,7 @@ public final class PendingCacheFile {
     /// filled in here), the key line and `storedHead`, the response head as received.
     public init(cacheDirectory: String, levels: CacheLevels, key: [UInt8], header: CacheFileHeader,
                 storedHead: [UInt8]) throws(WriteError) {
+        // ANCHOR: pending-start
         let name = MD5(key).hex
         path = cacheDirectory + "/" + levels.relativePath(ofFileNamed: name)
         let number = Self.counter.add(1, ordering: .relaxed).newValue
@@ -69,6 +70,7 @@ public final class PendingCacheFile {
             abandon()
             throw error
         }
+        // ANCHOR_END: pending-start
     }
 
     deinit { abandon() }
@@ -97,6 +99,7 @@ public final class PendingCacheFile {
         return max(Int64(info.st_size), Int64(info.st_blocks) * 512)
     }
 
+    // ANCHOR: pending-commit
     /// Renames the finished file into place and returns its path.
     @discardableResult
     public func commit() throws(WriteError) -> String {
@@ -116,6 +119,7 @@ public final class PendingCacheFile {
         isFinished = true
         return path
     }
+    // ANCHOR_END: pending-commit
 
     /// Gives up: closes and removes the temporary file. Nothing of the entry remains.
     public func abandon() {

@@ -11,12 +11,21 @@ struct Scenario: Sendable {
         /// The port the chapter shows for this server.
         var shownPort: Int
         /// Arguments before `--port 0`; `127.0.0.1:SHOWN` of a server started earlier in the
-        /// list is rewritten to its real port.
+        /// list is rewritten to its real port, and the scenario's scratch directory to its real path.
         var arguments: [String] = []
+        /// Whether it must listen on `shownPort` itself: an origin whose address is part of the
+        /// cache keys a chapter shows (`127.0.0.1:8000/1.jpg`), since the files' md5 names and
+        /// key lines would differ with any other port. Transcript blocks of one chapter run one
+        /// after the other, and tests use ports from the ephemeral range, so only a server the
+        /// reader left running can be in the way; the check then says so.
+        var listensOnShownPort = false
     }
 
     /// Started in order, so a proxy can name an origin listed before it.
     var servers: [Server]
+    /// A directory a chapter shows (such as a cache directory, `/tmp/step4-cache`) that the check
+    /// makes fresh and empty for every block, at a path of its own, and maps back in the output.
+    var scratchDirectory: String?
 
     // MARK: - The scenario table
 
@@ -88,5 +97,12 @@ struct Scenario: Sendable {
             Server(executable: "Step3MinUses", shownPort: 8080,
                    arguments: ["--upstream", "http://127.0.0.1:8000"]),
         ]),
+        // Chapter 4: the disk cache on 8080, its files in /tmp/step4-cache, in front of the origin
+        // on 8000 (on that very port: the keys name it).
+        "step4": Scenario(servers: [
+            Server(executable: "Step1Origin", shownPort: 8000, listensOnShownPort: true),
+            Server(executable: "Step4Purge", shownPort: 8080,
+                   arguments: ["--upstream", "http://127.0.0.1:8000", "--cache-dir", "/tmp/step4-cache"]),
+        ], scratchDirectory: "/tmp/step4-cache"),
     ]
 }

@@ -59,6 +59,8 @@ enum OutputNormalizer {
         (#"\b(time_[a-z_]+)=[0-9.]+"#, "$1=<time>"),
         // durations such as 0.004s, 12ms, 850µs
         (#"\b[0-9]+(\.[0-9]+)?(ns|us|µs|ms|s)\b"#, "<duration>"),
+        // and with a space, as a start-up line writes them: "loaded … in 1,375 ms"
+        (#"\b[0-9][0-9,]* ms\b"#, "<duration>"),
     ]
 
     /// `line` with `\r` and trailing whitespace removed and volatile values replaced by placeholders.

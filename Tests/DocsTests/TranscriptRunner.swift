@@ -30,15 +30,29 @@ struct TranscriptRunner {
         var servers: [ServerProcess] = []
         defer { servers.forEach { $0.stop() } }
         var ports = PortMap()
+        var scratch: TemporaryDirectory?
+        if let shown = scenario.scratchDirectory {
+            do {
+                let directory = try TemporaryDirectory()
+                scratch = directory
+                ports.add(shownPath: shown, realPath: directory.path + "/scratch")
+            } catch {
+                return finding(block.markerLine, "scenario `\(name)`: no scratch directory: \(error)")
+            }
+        }
+        defer { withExtendedLifetime(scratch) {} }
         for server in scenario.servers {
             let executable = server.executable.hasPrefix("/") ? server.executable : productDirectory + "/" + server.executable
             do {
                 let process = try ServerProcess(executable: executable, arguments: server.arguments.map(ports.toReal),
+                                                port: server.listensOnShownPort ? server.shownPort : 0,
                                                 workingDirectory: workingDirectory)
                 servers.append(process)
                 ports.add(shown: server.shownPort, real: process.port)
             } catch {
-                return finding(block.markerLine, "scenario `\(name)`: \(error)")
+                let hint = server.listensOnShownPort
+                    ? " (it must listen on port \(server.shownPort) itself: is a chapter's server still running there? scripts/stop.sh stops them)" : ""
+                return finding(block.markerLine, "scenario `\(name)`: \(error)\(hint)")
             }
         }
 
@@ -62,20 +76,27 @@ struct TranscriptRunner {
     }
 }
 
-/// The shown ports of a scenario's servers and the real ports they got.
+/// The shown ports of a scenario's servers and the real ports they got, and the shown path of its
+/// scratch directory and the real one.
 struct PortMap {
     private var pairs: [(shown: Int, real: Int)] = []
+    private var paths: [(shown: String, real: String)] = []
 
     mutating func add(shown: Int, real: Int) { pairs.append((shown, real)) }
 
-    /// `text` with `127.0.0.1:SHOWN` (also `localhost:SHOWN`, and curl's `127.0.0.1 port SHOWN`) made real.
+    mutating func add(shownPath: String, realPath: String) { paths.append((shownPath, realPath)) }
+
+    /// `text` with `127.0.0.1:SHOWN` (also `localhost:SHOWN`, and curl's `127.0.0.1 port SHOWN`)
+    /// and the shown scratch path made real.
     func toReal(_ text: String) -> String {
-        pairs.reduce(text) { Self.replacingPort($1.shown, with: $1.real, in: $0) }
+        let withPaths = paths.reduce(text) { $0.replacingOccurrences(of: $1.shown, with: $1.real) }
+        return pairs.filter { $0.shown != $0.real }.reduce(withPaths) { Self.replacingPort($1.shown, with: $1.real, in: $0) }
     }
 
-    /// `text` with the real ports turned back into the shown ones.
+    /// `text` with the real ports and paths turned back into the shown ones.
     func toShown(_ text: String) -> String {
-        pairs.reduce(text) { Self.replacingPort($1.real, with: $1.shown, in: $0) }
+        let withPaths = paths.reduce(text) { $0.replacingOccurrences(of: $1.real, with: $1.shown) }
+        return pairs.filter { $0.shown != $0.real }.reduce(withPaths) { Self.replacingPort($1.real, with: $1.shown, in: $0) }
     }
 
     private static func replacingPort(_ port: Int, with replacement: Int, in text: String) -> String {

@@ -27,10 +27,21 @@ struct TranscriptTests {
         ("user 0.01", "user <time>"),
         ("200 time_total=0.004123", "200 time_total=<time>"),
         ("served in 0.004s, then 12ms", "served in <duration>, then <duration>"),
+        ("cache: 3 entries, 0.0 MB, loaded from cache in 1,375 ms", "cache: 3 entries, 0.0 MB, loaded from cache in <duration>"),
         ("200 5465", "200 5465"),
     ])
     func normalisation(line: String, normalised: String) {
         #expect(OutputNormalizer.normalize(line) == normalised)
+    }
+
+    @Test("A shown scratch directory becomes real in commands and back in output; a port shown as itself stays")
+    func scratchDirectory() {
+        var ports = PortMap()
+        ports.add(shownPath: "/tmp/step4-cache", realPath: "/tmp/workshop-test-1/scratch")
+        ports.add(shown: 8000, real: 8000)
+        #expect(ports.toReal("find /tmp/step4-cache -type f; curl http://127.0.0.1:8000/") ==
+                "find /tmp/workshop-test-1/scratch -type f; curl http://127.0.0.1:8000/")
+        #expect(ports.toShown("/tmp/workshop-test-1/scratch/f/92/e132") == "/tmp/step4-cache/f/92/e132")
     }
 
     @Test("Shown ports become real in commands and real ports become shown in output")

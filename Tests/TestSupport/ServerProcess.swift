@@ -23,13 +23,15 @@ public final class ServerProcess {
         }
     }
 
-    /// Starts `executable arguments --port 0` and waits (at most 10 s) for its address line.
-    public init(executable: String, arguments: [String], workingDirectory: String = FileManager.default.currentDirectoryPath) throws {
+    /// Starts `executable arguments --port PORT` (any free port by default) and waits (at most
+    /// 10 s) for its address line.
+    public init(executable: String, arguments: [String], port: Int = 0,
+                workingDirectory: String = FileManager.default.currentDirectoryPath) throws {
         guard FileManager.default.isExecutableFile(atPath: executable) else { throw StartError.notBuilt(executable) }
         outputFile = NSTemporaryDirectory() + "docs-server-" + UUID().uuidString + ".out"
         _ = FileManager.default.createFile(atPath: outputFile, contents: nil)
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments + ["--port", "0"]
+        process.arguments = arguments + ["--port", String(port)]
         process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle(forWritingAtPath: outputFile)
