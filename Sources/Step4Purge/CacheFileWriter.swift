@@ -13,11 +13,13 @@ final class CacheFileWriter: StorageWriter {
     private let cache: ResponseCache
     private let key: CacheKey
     private let validUntil: ContinuousClock.Instant
+    /// The last purge before the upstream was asked: a purge of `key` after it means no store.
+    private let purgeEpoch: UInt64
 
     /// Starts `key`'s file with `header` and `storedHead` (the upstream's head as received);
     /// `nil`, reported, when the file cannot be created.
     init?(cache: ResponseCache, key: CacheKey, header: CacheFileHeader, storedHead: [UInt8],
-          validUntil: ContinuousClock.Instant) {
+          validUntil: ContinuousClock.Instant, purgeEpoch: UInt64) {
         do {
             file = try PendingCacheFile(cacheDirectory: cache.directory.path, levels: cache.directory.levels,
                                         key: Array(key.rawValue.utf8), header: header, storedHead: storedHead)
@@ -28,6 +30,7 @@ final class CacheFileWriter: StorageWriter {
         self.cache = cache
         self.key = key
         self.validUntil = validUntil
+        self.purgeEpoch = purgeEpoch
     }
 
     func append(_ piece: ArraySlice<UInt8>) -> Bool {
@@ -41,7 +44,7 @@ final class CacheFileWriter: StorageWriter {
     }
 
     func commit() {
-        cache.commit(file, validUntil: validUntil, bodyStart: file.bodyStart, for: key)
+        cache.commit(file, validUntil: validUntil, bodyStart: file.bodyStart, for: key, purgeEpoch: purgeEpoch)
     }
 }
 // ANCHOR_END: cache-file-writer

@@ -18,6 +18,8 @@ import NginxCache
 ///   `X-Proxy-Cache: MISS` or `EXPIRED`. The answer is stored if it is complete, `StoragePolicy`
 ///   gives it a freshness lifetime, and either the key has now been used `--min-uses` times
 ///   or the request replaces an expired entry.
+/// - `PURGE` deletes the entry of its key, or of every key with a prefix (`CachingProxy+Purge.swift`);
+///   it is answered here, never forwarded.
 /// - Every other method is forwarded with its body; the answer is relayed and never stored, and
 ///   the request is not a use.
 /// - Misses are not coalesced (nginx's default, `proxy_cache_lock off`): concurrent requests for
@@ -37,6 +39,8 @@ struct CachingProxy: HTTPHandler {
     let policy: StoragePolicy
     /// The upstream as nginx's `$proxy_host` names it: the `Host` sent upstream and the start of every key.
     let proxyHost: String
+    /// The clients that may PURGE.
+    let purgeAllow: [AddressBlock]
 
     // ANCHOR: added-fields
     /// nginx's `add_header` (without `always`) adds its field only to responses with these
@@ -56,11 +60,13 @@ struct CachingProxy: HTTPHandler {
 
     /// A proxy for `upstream` that waits at most `upstreamTimeout` for each answer (and for each
     /// read of its body), storing into `cache` what `policy` allows.
-    init(upstream: UpstreamAddress, upstreamTimeout: Duration, policy: StoragePolicy, cache: ResponseCache) {
+    init(upstream: UpstreamAddress, upstreamTimeout: Duration, policy: StoragePolicy, cache: ResponseCache,
+         purgeAllow: [AddressBlock] = CachingProxy.loopback) {
         client = HTTPClient(upstream: upstream, responseTimeout: upstreamTimeout)
         self.cache = cache
         self.policy = policy
         proxyHost = upstream.proxyHost
+        self.purgeAllow = purgeAllow
     }
 
     // ANCHOR: respond
@@ -68,6 +74,7 @@ struct CachingProxy: HTTPHandler {
     func respond(to request: HTTPRequest) -> HTTPResponse {
         switch request.method {
         case .get, .head: respondThroughCache(to: request)
+        case .purge: purge(request)
         default: forward(request)
         }
     }
@@ -92,6 +99,8 @@ struct CachingProxy: HTTPHandler {
         case .expired: (cacheStatus, isAdmitted) = ("EXPIRED", true)
         case .miss(let isAdmittedByUses): (cacheStatus, isAdmitted) = ("MISS", isAdmittedByUses)
         }
+        // A purge of this key from now on wins: this answer is then relayed but not stored.
+        let purgeEpoch = cache.purges.withLock { $0.epoch }
         let upstreamResponse: HTTPClientResponse
         do {
             // Why GET for HEAD: like nginx, so that the entry gets the body a later GET needs.
@@ -116,7 +125,7 @@ struct CachingProxy: HTTPHandler {
             let prefixSize = CacheFileHeader.size + CacheKeyLine.encode(Array(key.rawValue.utf8)).count + storedHead.count
             return StorageDestination(maxBodySize: cache.maxSize - prefixSize) { [cache] _, _, _ in
                 CacheFileWriter(cache: cache, key: key, header: header, storedHead: storedHead,
-                                validUntil: receivedAt + lifetime)
+                                validUntil: receivedAt + lifetime, purgeEpoch: purgeEpoch)
             }
         }
         return relay(upstreamResponse, to: request, cacheStatus: cacheStatus, storingIn: destination)

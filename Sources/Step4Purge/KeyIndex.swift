@@ -223,6 +223,24 @@ struct KeyIndex: Sendable {
         return true
     }
 
+    // ANCHOR: purge-entries
+    /// Forgets the entry of `key`, whatever it is, but keeps its node and use count, as nginx
+    /// keeps them when a purge deletes the file: the next request refills it. The caller deletes
+    /// the file. `false` when the key had no entry.
+    mutating func discardEntry(for key: CacheKey) -> Bool {
+        guard let slot = slotsByKey[key], let entry = nodes[slot].entry else { return false }
+        return discardEntry(entry, for: key)
+    }
+
+    /// The keys with an entry whose text starts with `prefix`: a walk over the index, O(keys),
+    /// which reads no file.
+    func keysWithEntries(startingWith prefix: String) -> [CacheKey] {
+        slotsByKey.compactMap { key, slot in
+            nodes[slot].entry != nil && key.rawValue.hasPrefix(prefix) ? key : nil
+        }
+    }
+    // ANCHOR_END: purge-entries
+
     /// The keys whose entries were forgotten since the last call: their files are to be deleted.
     mutating func takeRemovedEntries() -> [CacheKey] {
         defer { removedEntries.removeAll() }

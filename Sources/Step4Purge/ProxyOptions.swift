@@ -9,7 +9,7 @@ struct ProxyOptions: Equatable {
                           [--cache-dir DIR] [--levels LEVELS]
                           [--min-uses N] [--valid TIME] [--max-size SIZE] [--inactive TIME]
                           [--keys-zone SIZE] [--no-store-set-cookie | --strip-set-cookie]
-                          [--max-connections N]
+                          [--purge-allow ADDRESS[/BITS]]... [--max-connections N]
 
         A caching proxy that stores a response in a file, in nginx's cache format, once its
         URL has been asked for --min-uses times, keeps it fresh for --valid, and stays within
@@ -43,6 +43,8 @@ struct ProxyOptions: Equatable {
                                    on every HIT, as with proxy_ignore_headers Set-Cookie)
           --strip-set-cookie       store a response that sets a cookie, but without its
                                    Set-Cookie: only the client of the MISS gets the cookie
+          --purge-allow ADDRESS    a client address or CIDR block that may PURGE, such as
+                                   10.0.0.0/8; repeat for more (default 127.0.0.0/8 and ::1)
           --max-connections N      connections served at once; at the limit, idle ones
                                    are closed to admit new clients (default 1024)
           -h, --help               show this help
@@ -62,6 +64,7 @@ struct ProxyOptions: Equatable {
     var keysZoneSize = 10 << 20
     var storesSetCookie = true
     var replaysSetCookie = true
+    var purgeAllow = CachingProxy.loopback
 
     /// The defaults, as `usage` states them.
     init() {}
@@ -73,8 +76,10 @@ struct ProxyOptions: Equatable {
         upstream = try arguments.value(of: "--upstream", as: .upstreamURL) ?? upstream
         upstreamTimeout = try arguments.value(of: "--upstream-timeout", as: .nginxTime) ?? upstreamTimeout
         cacheDirectory = try arguments.value(of: "--cache-dir") ?? cacheDirectory
-        levels = try arguments.value(of: "--levels", as: .levels) ?? levels
+        levels = try arguments.value(of: "--levels", as: .cacheLevels) ?? levels
         maxConnections = try arguments.value(of: "--max-connections", as: .positiveInteger) ?? maxConnections
+        let allowed = try arguments.values(of: "--purge-allow", as: .addressBlock)
+        if !allowed.isEmpty { purgeAllow = allowed }
         minUses = try arguments.value(of: "--min-uses", as: .positiveInteger) ?? minUses
         validity = try arguments.value(of: "--valid", as: .positiveNginxTime) ?? validity
         maxSize = try arguments.value(of: "--max-size", as: .nginxSize) ?? maxSize
@@ -115,9 +120,16 @@ struct ProxyOptions: Equatable {
     }
 }
 
+extension CommandLineArguments.ValueFormat where Value == AddressBlock {
+    /// An address or a CIDR block: `127.0.0.1`, `10.0.0.0/8`, `::1`, `fd00::/8`.
+    fileprivate static var addressBlock: Self {
+        Self(expected: "an address or CIDR block such as 127.0.0.1, 10.0.0.0/8 or ::1") { AddressBlock(parsing: $0) }
+    }
+}
+
 extension CommandLineArguments.ValueFormat where Value == CacheLevels {
     /// Cache levels in nginx's notation, `1:2`.
-    fileprivate static var levels: Self {
+    static var cacheLevels: Self {
         Self(expected: "levels such as 1:2: one to three levels of 1 or 2 characters") { CacheLevels(parsing: $0) }
     }
 }

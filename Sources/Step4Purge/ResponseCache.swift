@@ -37,6 +37,9 @@ final class ResponseCache: Sendable {
     private let loading = Atomic<Bool>(true)
     /// Problems already reported, so that a file that fails on every request is reported once.
     private let reported = Mutex(Set<String>())
+    /// The recent purges, so that a miss that began before a purge of its key does not store.
+    /// Taken only inside the index's lock, or alone: never the other way round.
+    let purges = Mutex(PurgeLog())
 
     /// An empty index over `directory` with these limits (see `KeyIndex`), reading the time from
     /// `now`; `load()` fills it from the files already there.
@@ -96,20 +99,25 @@ final class ResponseCache: Sendable {
     }
     // ANCHOR_END: look-up
 
+    /// Whether the loader has read the whole directory, so that the index knows every entry.
+    var isLoaded: Bool { !loading.load(ordering: .acquiring) }
+
     // MARK: - Storing
 
     // ANCHOR: commit
     /// Renames `file`, complete, into place as `key`'s entry, fresh until `validUntil`, and makes
-    /// room for it; or, when the entry may not be kept (too large, or its key forgotten while
-    /// its response was on the way), removes it. Either way nothing of it is left unaccounted.
-    func commit(_ file: PendingCacheFile, validUntil: ContinuousClock.Instant, bodyStart: Int, for key: CacheKey) {
+    /// room for it; or, when the entry may not be kept (too large, its key forgotten while its
+    /// response was on the way, or purged since `purgeEpoch`, when its upstream request began),
+    /// removes it. Either way nothing of it is left unaccounted.
+    func commit(_ file: PendingCacheFile, validUntil: ContinuousClock.Instant, bodyStart: Int, for key: CacheKey,
+                purgeEpoch: UInt64) {
         guard let size = file.diskSize() else {
             file.abandon()
             return
         }
         let entry = CachedResponse(validUntil: validUntil, size: Int(clamping: size), bodyStart: bodyStart)
         withIndex { index in
-            guard index.canStore(entry, for: key) else {
+            guard index.canStore(entry, for: key), !purges.withLock({ $0.hasPurged(key, since: purgeEpoch) }) else {
                 file.abandon()
                 return
             }
@@ -241,7 +249,7 @@ final class ResponseCache: Sendable {
 
     /// Runs `body` on the index under the lock, then deletes the files of the entries it forgot,
     /// still under the lock: a key stored again meanwhile must not lose its new file.
-    private func withIndex<Result>(_ body: (inout KeyIndex) -> Result) -> Result {
+    func withIndex<Result>(_ body: (inout KeyIndex) -> Result) -> Result {
         index.withLock { index in
             let result = body(&index)
             for key in index.takeRemovedEntries() { unlink(path(for: key)) }

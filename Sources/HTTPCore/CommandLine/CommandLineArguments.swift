@@ -39,7 +39,17 @@ public struct CommandLineArguments {
     /// - Throws: `missingValue` if it has an empty value or none, `repeatedOption` if it is
     ///   given more than once.
     public mutating func value(of option: String) throws(UsageError) -> String? {
-        var value: String?
+        let found = try values(of: option)
+        guard found.count <= 1 else { throw .repeatedOption(option) }
+        return found.first
+    }
+
+    /// Every value of `option`, which may be given more than once (such as `--purge-allow`), in
+    /// the order given; empty if it is not given.
+    ///
+    /// - Throws: `missingValue` if one has an empty value or none.
+    public mutating func values(of option: String) throws(UsageError) -> [String] {
+        var values: [String] = []
         var index = unread.startIndex
         while index < unread.endIndex {
             let found: String
@@ -58,10 +68,23 @@ public struct CommandLineArguments {
                 continue
             }
             guard !found.isEmpty else { throw .missingValue(option: option) }
-            guard value == nil else { throw .repeatedOption(option) }
-            value = found
+            values.append(found)
         }
-        return value
+        return values
+    }
+
+    /// Every value of `option` read in `format`, in the order given.
+    ///
+    /// - Throws: As `values(of:)` does, and `invalidValue` for the first value `format` does not accept.
+    public mutating func values<Value>(of option: String, as format: ValueFormat<Value>) throws(UsageError) -> [Value] {
+        var parsed: [Value] = []
+        for text in try values(of: option) {
+            guard let value = format.parse(text) else {
+                throw .invalidValue(option: option, value: text, expected: format.expected)
+            }
+            parsed.append(value)
+        }
+        return parsed
     }
 
     /// The value of `option` read in `format`, or `nil` if it is not given.

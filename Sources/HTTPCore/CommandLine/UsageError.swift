@@ -20,6 +20,8 @@ public enum UsageError: Error, Equatable, Sendable, CustomStringConvertible {
     case unexpectedArgument(String)
     /// Two options that contradict each other, given together.
     case conflictingOptions(String, String)
+    /// A positional argument the tool needs is missing, such as `PATH`.
+    case missingArgument(String)
 
     /// One line that names the option or argument at fault.
     public var description: String {
@@ -32,6 +34,7 @@ public enum UsageError: Error, Equatable, Sendable, CustomStringConvertible {
         case .repeatedOption(let option): "\(option) is given more than once"
         case .unexpectedArgument(let argument): "unexpected argument \"\(argument)\""
         case .conflictingOptions(let first, let second): "\(first) and \(second) cannot be given together"
+        case .missingArgument(let name): "missing \(name)"
         }
     }
 
