@@ -55,7 +55,8 @@ struct ProxyFixture {
         let cache = options.makeCache(now: { clock.now }, report: { reports.append($0) })
         try cache.directory.createIfMissing()
         _ = try cache.load()
-        proxy = CachingProxy(upstream: upstream, upstreamTimeout: upstreamTimeout, policy: options.policy, cache: cache)
+        proxy = CachingProxy(upstream: upstream, upstreamTimeout: upstreamTimeout, policy: options.policy, cache: cache,
+                             purgeAllow: options.purgeAllow)
         server = try TestServer(handler: proxy, configuration: ServerConfiguration(serverName: "Step4Purge", accessLog: .disabled))
     }
 

@@ -19,9 +19,9 @@ public final class RawClient {
     private var buffer: [UInt8] = []
     private let timeout: Duration
 
-    /// Connects to `127.0.0.1:port`.
-    public init(port: Int, timeout: Duration = .seconds(10)) throws {
-        socket = try Socket.connect(host: "127.0.0.1", port: port, timeout: timeout)
+    /// Connects to `host:port` (`127.0.0.1` unless given, such as `::1`).
+    public init(host: String = "127.0.0.1", port: Int, timeout: Duration = .seconds(10)) throws {
+        socket = try Socket.connect(host: host, port: port, timeout: timeout)
         self.timeout = timeout
     }
 
