@@ -36,9 +36,15 @@ public final class NginxServer: Sendable {
     public let directory: TemporaryDirectory
     private let process: Process
 
+    /// Whether Debian's cache-purge module is installed (`apt-get install libnginx-mod-http-cache-purge`).
+    public static let cachePurgeModule: String? = ["/usr/lib/nginx/modules/ngx_http_cache_purge_module.so"]
+        .first { FileManager.default.fileExists(atPath: $0) }
+
     /// Starts nginx with `location / { locationBody }` and a cache zone `my_cache` with
-    /// `levels=1:2` under `directory/cache`; returns once it accepts connections.
-    public init(locationBody: String) throws {
+    /// `levels=1:2` under `directory/cache`; returns once it accepts connections. `mainContext`
+    /// goes before everything else (`load_module …;`), `serverContext` into the server block
+    /// (more locations).
+    public init(locationBody: String, mainContext: String = "", serverContext: String = "") throws {
         guard let executable = Self.executable else { throw NginxError.notInstalled }
         directory = try TemporaryDirectory()
         let path = directory.path
@@ -48,6 +54,7 @@ public final class NginxServer: Sendable {
         for _ in 0..<5 {
             let candidate = try Socket.listen(host: "127.0.0.1", port: 0).localPort
             let configuration = """
+                \(mainContext)
                 worker_processes 1;
                 daemon off;
                 master_process off;
@@ -67,6 +74,7 @@ public final class NginxServer: Sendable {
                         location / {
                             \(locationBody)
                         }
+                        \(serverContext)
                     }
                 }
                 """
