@@ -199,7 +199,7 @@ root = sys.argv[1]
 now = int(time.time())
 body = b"x" * 2000
 for n in range(100_000):
-    key = f"127.0.0.1:8000/{n}.jpg?w={n % 7}".encode()
+    key = f"127.0.0.1:8000/images/{n % 100}/{n}.jpg?w={n % 7}".encode()
     name = hashlib.md5(key).hexdigest()
     head = b"HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: 2000\r\n\r\n"
     header_start = 336 + 6 + len(key) + 1
@@ -230,6 +230,43 @@ PY
     echo "| Step4Purge start-up line | load | find -type f \| wc -l | vs find |"
     echo "|---|---:|---:|---:|"
     echo "| $line | $load ms | $walk ms | $(ratio "$load" "$walk") |"
+    bench_purge "$cache" "$PORT" "${PIDS[-1]}" "$walk"
+}
+
+# bench_purge DIR PORT PID FIND_MS : PURGE of one key and of a prefix of 1,000 keys in the proxy
+# that loaded DIR (with strace, the files it opened meanwhile: none), then the tool's
+# `purge --regex` over DIR against the `find` walk measured before.
+bench_purge() {
+    local cache=$1 port=$2 pid=$3 walk=$4 one prefix opened="(strace not installed)"
+    one=$(curl -s -o "$WORK/purge-one.json" -w '%{http_code} in %{time_total}s' -X PURGE "http://127.0.0.1:$port/images/42/4242.jpg?w=$((4242 % 7))")
+    prefix=$(curl -s -o "$WORK/purge-prefix.json" -w '%{http_code} in %{time_total}s' -X PURGE "http://127.0.0.1:$port/images/43/*")
+    # The same two purges again (other keys) under strace, which slows every call it watches:
+    # they are counted, not timed.
+    if command -v strace >/dev/null; then
+        strace -f -e trace=open,openat -p "$pid" -o "$WORK/purge.strace" 2>/dev/null &
+        local trace=$!
+        sleep 0.5
+        curl -s -o /dev/null -X PURGE "http://127.0.0.1:$port/images/44/4444.jpg?w=$((4444 % 7))"
+        curl -s -o /dev/null -X PURGE "http://127.0.0.1:$port/images/45/*"
+        sleep 0.5; kill "$trace"; wait "$trace" 2>/dev/null || true
+        opened=$(grep -c "$cache" "$WORK/purge.strace" || true)
+    fi
+    local count; count=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["count"])' "$WORK/purge-prefix.json")
+    local start end regex
+    start=$(date +%s%N)
+    "$BIN/Step4Purge" purge --cache-dir "$cache" --dry-run --regex '^127\.0\.0\.1:8000/images/7/.*w=3$' >"$WORK/regex.out"
+    end=$(date +%s%N)
+    regex=$(( (end - start) / 1000000 ))
+    echo
+    echo "PURGE in the proxy with 100,000 entries loaded (curl's time_total), and cache files it opened meanwhile"
+    echo "| PURGE of one key | PURGE of /images/43/* ($count keys) | files opened |"
+    echo "|---:|---:|---:|"
+    echo "| $one | $prefix | $opened |"
+    echo
+    echo "Step4Purge purge --dry-run --regex over the same 100,000 entries ($(tail -n 1 "$WORK/regex.out"))"
+    echo "| purge --regex | find -type f \| wc -l | vs find |"
+    echo "|---:|---:|---:|"
+    echo "| $regex ms | $walk ms | $(ratio "$regex" "$walk") |"
 }
 
 EXTRA_HTTP=""

@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import HTTPCore
 import NginxCache
+import Synchronization
 
 /// `Step4Purge purge`: deletes entries from a cache directory, this proxy's or real nginx's, while
 /// it serves or not: one key through its md5 path, or every key with a prefix or matching a
@@ -16,7 +17,7 @@ enum PurgeCommand {
 
         Deletes cache entries. A KEY, such as 127.0.0.1:8000/1.jpg, names one file through the
         md5 of the key: no directory is read. --prefix and --regex (unanchored, Swift Regex
-        syntax) read the key of every entry, and only the key. Temporary files and files of
+        syntax) read the key of every entry, and only the key, on every core. Temporary files and files of
         other versions are skipped, never deleted. A proxy serving the directory answers a
         purged key with a MISS that stores it again.
 
@@ -90,19 +91,19 @@ enum PurgeCommand {
                 return fail("\(directory.path): no such directory")
             }
         } else {
-            let matches = selection.makeMatcher()
+            // Every entry's header and key line, read on every core (the cache loader's walk),
+            // deleting nothing it finds invalid: temporary files and other versions stay.
+            let found = Mutex<[CacheLoader.LoadedEntry]>([])
             do throws(CacheDirectory.WalkError) {
-                try directory.walk { item in
-                    // Temporary files, strays and invalid files are not entries: skipped, never deleted.
-                    guard case .entry(let path, let name) = item,
-                          let entry = try? CacheLoader.loadEntry(at: path, name: name),
-                          matches(String(decoding: entry.key, as: UTF8.self))
-                    else { return }
-                    matched.append(entry)
+                _ = try CacheLoader.load(directory: directory, removingInvalidFiles: false) { batch in
+                    let matches = selection.makeMatcher()  // a Regex is not Sendable: one per batch
+                    let selected = batch.filter { matches(String(decoding: $0.key, as: UTF8.self)) }
+                    found.withLock { $0 += selected }
                 }
             } catch {
                 return fail("\(error)")
             }
+            matched = found.withLock { $0 }
         }
         matched.sort { $0.key.lexicographicallyPrecedes($1.key) }
         var deleted = 0

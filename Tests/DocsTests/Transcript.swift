@@ -51,7 +51,7 @@ enum OutputNormalizer {
     /// (matched case-insensitively, also after curl -v's `< ` and `> ` prefixes).
     static let volatileHeaderPattern = #"^([<>] )?(date|last-modified|etag)(:).*$"#
 
-    /// Timing numbers, as (pattern, replacement template) pairs.
+    /// Timing numbers and clock times, as (pattern, replacement template) pairs.
     static let timingPatterns: [(pattern: String, template: String)] = [
         // `time` output: "real 0m0.004s", "user\t0.00"
         (#"\b(real|user|sys)(\s+)[0-9][0-9hms.:]*"#, "$1$2<time>"),
@@ -61,6 +61,8 @@ enum OutputNormalizer {
         (#"\b[0-9]+(\.[0-9]+)?(ns|us|µs|ms|s)\b"#, "<duration>"),
         // and with a space, as a start-up line writes them: "loaded … in 1,375 ms"
         (#"\b[0-9][0-9,]* ms\b"#, "<duration>"),
+        // RFC 3339 times in UTC, as the cache tool prints them: 2026-12-01T23:26:32Z
+        (#"\b[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\b"#, "<time>"),
     ]
 
     /// `line` with `\r` and trailing whitespace removed and volatile values replaced by placeholders.

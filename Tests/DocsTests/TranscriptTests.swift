@@ -28,6 +28,7 @@ struct TranscriptTests {
         ("200 time_total=0.004123", "200 time_total=<time>"),
         ("served in 0.004s, then 12ms", "served in <duration>, then <duration>"),
         ("cache: 3 entries, 0.0 MB, loaded from cache in 1,375 ms", "cache: 3 entries, 0.0 MB, loaded from cache in <duration>"),
+        ("valid until: 2026-12-02T00:44:17Z (in 3600s)", "valid until: <time> (in <duration>)"),
         ("200 5465", "200 5465"),
     ])
     func normalisation(line: String, normalised: String) {
