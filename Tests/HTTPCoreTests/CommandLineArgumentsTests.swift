@@ -95,6 +95,20 @@ struct CommandLineArgumentsTests {
         #expect(try arguments.finish() == [])
     }
 
+    @Test("An option that may be repeated reads every value in order, each in its format; a bad one names the option")
+    func repeated() throws {
+        var arguments = try CommandLineArguments(["--allow", "a", "--port", "80", "--allow=b", "--allow", "c"])
+        #expect(try arguments.values(of: "--allow") == ["a", "b", "c"])
+        #expect(try arguments.values(of: "--allow").isEmpty)
+        #expect(try arguments.values(of: "--port", as: .port) == [80])
+        var bad = try CommandLineArguments(["--port", "1", "--port", "x"])
+        #expect(throws: UsageError.invalidValue(option: "--port", value: "x", expected: CommandLineArguments.ValueFormat<Int>.port.expected)) {
+            try bad.values(of: "--port", as: .port)
+        }
+        var empty = try CommandLineArguments(["--allow="])
+        #expect(throws: UsageError.missingValue(option: "--allow")) { try empty.values(of: "--allow") }
+    }
+
     @Test("An option that is not given reads as nil, and a flag as false")
     func absent() throws {
         var arguments = try CommandLineArguments(["--port", "80"])

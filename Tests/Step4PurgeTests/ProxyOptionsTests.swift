@@ -21,6 +21,7 @@ struct ProxyOptionsTests {
         #expect(options.validity == .seconds(3_600))
         #expect(options.cacheDirectory == "cache")
         #expect(options.levels == CacheLevels.oneTwo)
+        #expect(options.purgeAllow == CachingProxy.loopback)
         #expect(options.maxSize == 1_024 * 1_024 * 1_024)
         #expect(options.inactive == .seconds(600))
         #expect(options.keysZoneSize == 10 * 1_024 * 1_024)
@@ -44,6 +45,9 @@ struct ProxyOptionsTests {
         (["--cache-dir", "/var/cache/images"], changedDefaults { $0.cacheDirectory = "/var/cache/images" }),
         (["--levels", "2"], changedDefaults { $0.levels = CacheLevels(parsing: "2")! }),
         (["--levels=1:1:2"], changedDefaults { $0.levels = CacheLevels(parsing: "1:1:2")! }),
+        (["--purge-allow", "10.0.0.0/8", "--purge-allow=::1"], changedDefaults {
+            $0.purgeAllow = [AddressBlock(parsing: "10.0.0.0/8")!, AddressBlock(parsing: "::1")!]
+        }),
         (["--keys-zone", "128"], changedDefaults { $0.keysZoneSize = 128 }),
         (["--no-store-set-cookie"], changedDefaults { $0.storesSetCookie = false }),
         (["--strip-set-cookie"], changedDefaults { $0.replaysSetCookie = false }),
@@ -88,6 +92,10 @@ struct ProxyOptionsTests {
         (["--levels", "1:"], .invalidValue(option: "--levels", value: "1:", expected: levels)),
         (["--levels", ""], .missingValue(option: "--levels")),
         (["--cache-dir"], .missingValue(option: "--cache-dir")),
+        (["--purge-allow", "10.0.0.0/33"], .invalidValue(option: "--purge-allow", value: "10.0.0.0/33",
+                                                         expected: "an address or CIDR block such as 127.0.0.1, 10.0.0.0/8 or ::1")),
+        (["--purge-allow", "localhost"], .invalidValue(option: "--purge-allow", value: "localhost",
+                                                       expected: "an address or CIDR block such as 127.0.0.1, 10.0.0.0/8 or ::1")),
     ])
     func rejectsBadArguments(arguments: [String], error: UsageError) {
         #expect(throws: error) { try parse(arguments) }
@@ -105,7 +113,8 @@ struct ProxyOptionsTests {
     func usageNamesEveryOption() {
         for text in ["--host", "--port", "--upstream", "--upstream-timeout", "--min-uses", "--valid", "--max-size",
                      "--inactive", "--keys-zone", "--no-store-set-cookie", "--strip-set-cookie", "--max-connections", "--help",
-                     "--cache-dir", "--levels", "(default ./cache)", "(default 1:2)",
+                     "--cache-dir", "--levels", "(default ./cache)", "(default 1:2)", "--purge-allow",
+                     "(default 127.0.0.0/8 and ::1)",
                      "(default 2;", "(default 60m;", "(default 1g;", "(default 10m;", "81,920"] {
             #expect(ProxyOptions.usage.contains(text))
         }
