@@ -74,18 +74,7 @@ struct ProcessTests {
 
     /// Runs Step1Origin to completion with `arguments` (only for arguments that make it exit).
     private func run(_ arguments: [String]) throws -> (status: Int32, standardOutput: String, standardError: String) {
-        let directory = try #require(ServerProcess.findProductDirectory(containing: "Step1Origin"))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: directory + "/Step1Origin")
-        process.arguments = arguments
-        let output = Pipe(), error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let standardOutput = output.fileHandleForReading.readDataToEndOfFile()
-        let standardError = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: standardOutput, as: UTF8.self),
-                String(decoding: standardError, as: UTF8.self))
+        let run = try CommandRun.run(product: "Step1Origin", arguments)
+        return (run.status, run.output, run.errors)
     }
 }

@@ -27,12 +27,12 @@ struct ConformanceTests {
         #expect(isIdentical, "\(SideBySide.table(sequence, nginx: nginx, step: step4, stepName: "Step4Purge"))")
     }
 
-    @Test("Where step 4 differs from nginx on purpose, both answers are as documented", arguments: DeliberateDifference.all)
+    @Test("Where step 4 differs from nginx on purpose, both answers are as documented", arguments: DeliberateDifference.step4)
     func deliberateDifference(difference: DeliberateDifference) throws {
         let (nginx, step4) = try SideBySide.run(difference.sequence, makeProxy: Self.makeProxy)
         let table = SideBySide.table(difference.sequence, nginx: nginx, step: step4, stepName: "Step4Purge")
         #expect(nginx.summary == difference.nginx, "nginx changed: \(table)")
-        #expect(step4.summary == difference.step4, "\(difference.reason)\n\(table)")
+        #expect(step4.summary == difference.step, "\(difference.reason)\n\(table)")
     }
 
     /// An in-process Step4Purge in front of `upstream`, with the sequence's settings and a cache
@@ -48,28 +48,18 @@ struct ConformanceTests {
         _ = try cache.load()
         let proxy = CachingProxy(upstream: upstream, upstreamTimeout: .seconds(10), policy: options.policy, cache: cache)
         let server = try TestServer(handler: proxy, configuration: ServerConfiguration(serverName: "Step4Purge", accessLog: .disabled))
-        return ProxyUnderTest(port: server.port, cacheFiles: { CacheTree.files(under: options.cacheDirectory) },
+        return ProxyUnderTest(port: server.port, cacheFiles: { FileTree.files(under: options.cacheDirectory) },
                               retained: [server, directory])
     }
 }
 
-/// A sequence where Step4Purge answers differently from nginx on purpose: both answers are
-/// pinned down, so the difference is documented by a test instead of hidden.
-struct DeliberateDifference: Sendable, CustomTestStringConvertible {
-    let sequence: ConformanceSequence
-    /// Each response as `status X-Proxy-Cache` (`-` for none), e.g. `200 HIT`.
-    let nginx: [String]
-    let step4: [String]
-    /// Why step 4 does not do what nginx does.
-    let reason: String
-
-    var testDescription: String { sequence.name }
-
-    static let all: [DeliberateDifference] = [
+extension DeliberateDifference {
+    /// Where Step4Purge differs from nginx.
+    static let step4: [DeliberateDifference] = [
         DeliberateDifference(
             sequence: ConformanceSequence(name: "Vary: Accept-Encoding", steps: ConformanceSequence.repeated(3, "/vary.jpg")),
             nginx: ["200 MISS", "200 MISS", "200 HIT"],
-            step4: ["200 MISS", "200 MISS", "200 MISS"],
+            step: ["200 MISS", "200 MISS", "200 MISS"],
             reason: "step 4 keeps one response per key; nginx keeps one per variant (a secondary key)"),
         DeliberateDifference(
             sequence: ConformanceSequence(name: "Range on the request that stores the response",
@@ -77,29 +67,13 @@ struct DeliberateDifference: Sendable, CustomTestStringConvertible {
             // nginx asks the origin for the whole image to store it, and cuts the range from it
             // for this client; step 4 relays the whole image it stores.
             nginx: ["200 MISS", "206 MISS", "206 HIT"],
-            step4: ["200 MISS", "200 MISS", "206 HIT"],
+            step: ["200 MISS", "200 MISS", "206 HIT"],
             reason: "a MISS relays the upstream's answer as it arrives; only a HIT, with the whole entry on disk, is cut to a range"),
         DeliberateDifference(
             sequence: ConformanceSequence(name: "Expires in the past, then Cache-Control: max-age=600",
                                           steps: ConformanceSequence.repeated(3, "/expires-then-max-age.jpg")),
             nginx: ["200 MISS", "200 MISS", "200 MISS"],
-            step4: ["200 MISS", "200 MISS", "200 HIT"],
+            step: ["200 MISS", "200 MISS", "200 HIT"],
             reason: "RFC 9111 §5.3: max-age wins over Expires; nginx lets an Expires that comes first veto storing"),
     ]
-}
-
-/// The files of a cache directory.
-enum CacheTree {
-    /// Every file under `directory`, relative to it, sorted.
-    static func files(under directory: String) -> [String] {
-        let enumerator = FileManager.default.enumerator(atPath: directory)
-        var files: [String] = []
-        while let relative = enumerator?.nextObject() as? String {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: directory + "/" + relative, isDirectory: &isDirectory), !isDirectory.boolValue {
-                files.append(relative)
-            }
-        }
-        return files.sorted()
-    }
 }

@@ -135,31 +135,13 @@ struct PurgeConformanceTests {
 
 /// The built `Step4Purge` run as the cache tool.
 enum ToolRun {
-    /// What one run printed.
-    struct Result {
-        var status: Int32
-        var output: String
-        var errors: String
-    }
-
     static var executable: String {
         get throws { try #require(ServerProcess.findProductDirectory(containing: "Step4Purge")) + "/Step4Purge" }
     }
 
     /// Runs `Step4Purge arguments` to completion.
-    static func tool(_ arguments: [String]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try executable)
-        process.arguments = arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
-                      errors: String(decoding: errorData, as: UTF8.self))
+    static func tool(_ arguments: [String]) throws -> CommandRun {
+        try CommandRun.run(product: "Step4Purge", arguments)
     }
 
     /// `Step4Purge arguments` running in the background, its output lines readable as they come.

@@ -10,16 +10,6 @@ struct ProcessTests {
     /// The sample image as large as the biggest of the workshop's (3.jpg).
     private static let largeImage = try! SampleImages.bytes("3.jpg")
 
-    /// Every file under `directory`, relative to it.
-    private static func files(under directory: String) -> [String] {
-        FileManager.default.enumerator(atPath: directory)?.compactMap { item -> String? in
-            let relative = item as! String
-            var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: directory + "/" + relative, isDirectory: &isDirectory)
-            return isDirectory.boolValue ? nil : relative
-        } ?? []
-    }
-
     /// Polls `condition` for up to five seconds.
     private static func eventually(_ condition: () -> Bool) -> Bool {
         let deadline = ContinuousClock.now + .seconds(5)
@@ -51,17 +41,17 @@ struct ProcessTests {
         let first = try ServerProcess(product: "Step4Purge", arguments: arguments)
         let client = try RawClient(port: first.port)
         try client.send("GET /3.jpg HTTP/1.1\r\nHost: t\r\n\r\n")
-        #expect(Self.eventually { Self.files(under: cache).contains { $0.contains(".") } }, "no temporary file appeared")
+        #expect(Self.eventually { FileTree.files(under: cache).contains { $0.contains(".") } }, "no temporary file appeared")
         first.send(SIGKILL)
         _ = first.waitForExit(timeout: .seconds(5))
-        let left = Self.files(under: cache)
+        let left = FileTree.files(under: cache)
         #expect(left.count == 1 && left[0].contains("."), "\(left)")
 
         let second = try ServerProcess(product: "Step4Purge", arguments: arguments)
         let summary = second.waitForOutputLine(containing: "cache: ")
         #expect(summary?.contains("0 entries") == true, "\(summary ?? second.output)")
         #expect(summary?.contains("removed 1 invalid file") == true, "\(summary ?? second.output)")
-        #expect(Self.files(under: cache).isEmpty)
+        #expect(FileTree.files(under: cache).isEmpty)
         let miss = try RawClient(port: second.port).request(.get, "/3.jpg")
         #expect(miss.headerFields["X-Proxy-Cache"] == "MISS")
         #expect(miss.body == image)
@@ -93,11 +83,11 @@ struct ProcessTests {
             #expect(response.headerFields["X-Proxy-Cache"] == "MISS")
             #expect(response.body == large)
         }
-        #expect(Self.files(under: cache).isEmpty)
+        #expect(FileTree.files(under: cache).isEmpty)
         #expect(proxy.waitForOutputLine(containing: "cannot write an entry: write: File too large") != nil, "\(proxy.output)")
         #expect(try RawClient(port: proxy.port).request(.get, "/1.jpg").headerFields["X-Proxy-Cache"] == "MISS")
         #expect(try RawClient(port: proxy.port).request(.get, "/1.jpg").headerFields["X-Proxy-Cache"] == "HIT")
-        #expect(Self.files(under: cache).count == 1)
+        #expect(FileTree.files(under: cache).count == 1)
     }
 
     @Test("The cache manager deletes the file of a key unused for --inactive, with no request arriving")
@@ -110,8 +100,8 @@ struct ProcessTests {
             "--upstream", "http://127.0.0.1:\(origin.port)", "--cache-dir", cache, "--min-uses", "1", "--inactive", "1s",
         ])
         _ = try RawClient(port: proxy.port).request(.get, "/1.jpg")
-        #expect(Self.files(under: cache).count == 1)
-        #expect(Self.eventually { Self.files(under: cache).isEmpty }, "the file outlived --inactive 1s by five seconds")
+        #expect(FileTree.files(under: cache).count == 1)
+        #expect(Self.eventually { FileTree.files(under: cache).isEmpty }, "the file outlived --inactive 1s by five seconds")
     }
 
     @Test("A missing --cache-dir is created with mode 0700; the start-up line names it")

@@ -91,14 +91,7 @@ struct ProxyFixture {
     }
 
     /// Every file under the cache directory, relative to it, sorted.
-    var files: [String] {
-        FileManager.default.enumerator(atPath: cachePath)?.compactMap { item -> String? in
-            let relative = item as! String
-            var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: cachePath + "/" + relative, isDirectory: &isDirectory)
-            return isDirectory.boolValue ? nil : relative
-        }.sorted() ?? []
-    }
+    var files: [String] { FileTree.files(under: cachePath) }
 
     /// Sends one request to the proxy on a new connection and reads the answer.
     func request(_ method: HTTPMethod = .get, _ target: String, headerFields: HTTPFields = [:],

@@ -8,29 +8,9 @@ import TestSupport
 /// The built `Step4Purge` run as the cache tool: `inspect`, `purge`, `watch`.
 @Suite("The cache tool: inspect, purge and watch a cache directory", .timeLimit(.minutes(2)))
 struct ToolTests {
-    /// What one run of the tool printed.
-    struct Run {
-        var status: Int32
-        var output: String
-        var errors: String
-        var lines: [String] { output.split(separator: "\n").map(String.init) }
-    }
-
     /// Runs `Step4Purge arguments` to completion.
-    static func tool(_ arguments: [String]) throws -> Run {
-        let directory = try #require(ServerProcess.findProductDirectory(containing: "Step4Purge"))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: directory + "/Step4Purge")
-        process.arguments = arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
-                   errors: String(decoding: errorData, as: UTF8.self))
+    static func tool(_ arguments: [String]) throws -> CommandRun {
+        try CommandRun.run(product: "Step4Purge", arguments)
     }
 
     /// A proxy whose cache holds `targets`, each stored once, and the origin's key prefix.

@@ -99,18 +99,7 @@ public final class NginxServer: Sendable {
     }
 
     /// The paths of the cache files nginx has written, relative to `cache/` (e.g. `5/7f/b37d…`).
-    public var cacheFiles: [String] {
-        let root = directory.path + "/cache"
-        let enumerator = FileManager.default.enumerator(atPath: root)
-        var files: [String] = []
-        while let relative = enumerator?.nextObject() as? String {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: root + "/" + relative, isDirectory: &isDirectory), !isDirectory.boolValue {
-                files.append(relative)
-            }
-        }
-        return files.sorted()
-    }
+    public var cacheFiles: [String] { FileTree.files(under: directory.path + "/cache") }
 
     /// Stops nginx at once, with SIGKILL.
     ///
