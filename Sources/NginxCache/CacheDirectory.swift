@@ -11,8 +11,10 @@ import Glibc
 public struct CacheDirectory: Sendable {
     /// One name found in the directory.
     public enum Item: Equatable, Sendable {
-        /// A file named by an md5 in the directory its name belongs to.
-        case entry(path: String, name: String)
+        /// A file named by an md5 in the directory its name belongs to. `directory` is the open
+        /// descriptor of that directory, valid only while `visit` runs: opening the file relative
+        /// to it (`openat`) spares the kernel the walk down the whole path.
+        case entry(path: String, name: String, directory: Int32)
         /// A temporary file, `<md5>.<counter>`, left by a write that never finished.
         case temporary(path: String)
         /// Anything else where an entry could be: a bad name, a file in the wrong directory, a
@@ -113,7 +115,7 @@ public struct CacheDirectory: Sendable {
                       Self.isEntryName(name.utf8[..<dot], suffix: expectedSuffix.utf8), type == DT_REG {
                 visit(.temporary(path: child))
             } else if type == DT_REG, Self.isEntryName(name.utf8[...], suffix: expectedSuffix.utf8) {
-                visit(.entry(path: child, name: name))
+                visit(.entry(path: child, name: name, directory: dirfd(stream)))
             } else {
                 visit(.stray(path: child))
             }

@@ -69,9 +69,9 @@ public enum CacheLoader {
             do throws(CacheDirectory.WalkError) {
                 try directory.walk(firstLevelDirectory: names[index]) { item in
                     switch item {
-                    case .entry(let path, let name):
+                    case .entry(let path, let name, let directory):
                         do throws(CacheFileError) {
-                            batch.append(try loadEntry(at: path, name: name))
+                            batch.append(try loadEntry(at: path, name: name, in: directory))
                             if batch.count == 256 {
                                 onEntries(batch)
                                 batch.removeAll(keepingCapacity: true)
@@ -104,12 +104,14 @@ public enum CacheLoader {
     // ANCHOR_END: load-concurrently
 
     // ANCHOR: load-entry
-    /// The entry at `path`, whose name is `name`, from its header and key line alone.
-    public static func loadEntry(at path: String, name: String) throws(CacheFileError) -> LoadedEntry {
+    /// The entry at `path`, whose name is `name`, from its header and key line alone; with
+    /// `directory`, the open descriptor of the directory it is in, the file is opened relative to it.
+    public static func loadEntry(at path: String, name: String, in directory: Int32? = nil) throws(CacheFileError) -> LoadedEntry {
         let file: OpenFile
         do {
             // Reading a header is not a use of the entry: the access time stays as it was.
-            file = try OpenFile(path: path, followsSymlinks: false, updatesAccessTime: false)
+            file = try OpenFile(path: directory == nil ? path : name, relativeTo: directory,
+                                followsSymlinks: false, updatesAccessTime: false)
         } catch {
             throw CacheFileError(opening: error, path: path)
         }

@@ -46,7 +46,7 @@ enum InspectCommand {
             if isDirectory.boolValue {
                 do throws(CacheDirectory.WalkError) {
                     try CacheDirectory(path: path, levels: levels).walk { item in
-                        if case .entry(let entryPath, _) = item { files.append(entryPath) }
+                        if case .entry(let entryPath, _, _) = item { files.append(entryPath) }
                     }
                 } catch {
                     FileHandle.standardError.write(Data("error: \(error)\n".utf8))

@@ -32,7 +32,7 @@ struct CacheDirectoryTests {
 
         var found: [CacheDirectory.Item] = []
         try CacheDirectory(path: root).walk { found.append($0) }
-        #expect(Set(found.compactMap { if case .entry(let path, _) = $0 { path } else { nil } }) == entries)
+        #expect(Set(found.compactMap { if case .entry(let path, _, _) = $0 { path } else { nil } }) == entries)
         #expect(found.compactMap { if case .temporary(let path) = $0 { path } else { nil } } == [temporary])
         #expect(Set(found.compactMap { if case .stray(let path) = $0 { path } else { nil } })
             == [wrongDirectory, badName, uppercase, fileAsLevel, directoryAsEntry, symlink])

@@ -28,17 +28,19 @@ public final class OpenFile: Sendable {
     /// directory of files counts, as nginx's `max_size` does.
     public let allocatedSize: Int64
 
-    /// Opens `path` for reading; fails unless it is a regular file, and, unless
-    /// `followsSymlinks`, when its last component is a symlink (`.forbidden`). Without
-    /// `updatesAccessTime`, reads leave the access time as it was (`O_NOATIME`) where the
-    /// process owns the file.
-    public init(path: String, followsSymlinks: Bool = true, updatesAccessTime: Bool = true) throws(OpenError) {
+    /// Opens `path` for reading, relative to the open directory `directory` when given
+    /// (`openat(2)`); fails unless it is a regular file, and, unless `followsSymlinks`, when its
+    /// last component is a symlink (`.forbidden`). Without `updatesAccessTime`, reads leave the
+    /// access time as it was (`O_NOATIME`) where the process owns the file.
+    public init(path: String, relativeTo directory: Int32? = nil, followsSymlinks: Bool = true,
+                updatesAccessTime: Bool = true) throws(OpenError) {
         // O_NONBLOCK: opening a named pipe would otherwise block until a writer appears, and hang
         // the connection; for regular files the flag changes nothing.
         let flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (followsSymlinks ? 0 : O_NOFOLLOW)
-        var fd = updatesAccessTime ? open(path, flags) : open(path, flags | shim_open_flag_noatime())
+        let base = directory ?? AT_FDCWD
+        var fd = openat(base, path, updatesAccessTime ? flags : flags | shim_open_flag_noatime())
         // O_NOATIME is refused (EPERM) on a file another user owns: open it the ordinary way.
-        if fd < 0, errno == EPERM, !updatesAccessTime { fd = open(path, flags) }
+        if fd < 0, errno == EPERM, !updatesAccessTime { fd = openat(base, path, flags) }
         guard fd >= 0 else {
             switch errno {
             case ENOENT, ENOTDIR, ENAMETOOLONG: throw .notFound
