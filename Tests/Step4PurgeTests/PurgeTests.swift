@@ -129,8 +129,9 @@ struct PurgeTests {
         #expect(try fixture.request(.get, "/1.jpg").headerFields["X-Proxy-Cache"] == "HIT")
     }
 
-    @Test("The default allows loopback only, IPv4 and IPv6", arguments: [
-        ("127.0.0.1", true), ("127.5.6.7", true), ("::1", true), ("10.0.0.1", false), ("::2", false), ("::ffff:10.0.0.1", false),
+    @Test("The default allows loopback only, IPv4 and IPv6 (and IPv4 loopback seen by a dual-stack socket)", arguments: [
+        ("127.0.0.1", true), ("127.5.6.7", true), ("::1", true), ("::ffff:127.0.0.1", true),
+        ("10.0.0.1", false), ("::2", false), ("::ffff:10.0.0.1", false),
     ])
     func defaultAllowList(address: String, isAllowed: Bool) throws {
         let host = try #require(ClientAddress.Host(parsing: address))
