@@ -59,13 +59,14 @@ enum ChapterParser {
         case invalid(String)
     }
 
-    /// Parses `<!-- code: PATH#REGION -->`, `<!-- diff: OLD#REGION NEW#REGION -->` and
-    /// `<!-- transcript: SCENARIO -->`; other comments are `.none`.
+    /// Parses `<!-- code: PATH#REGION -->`, `<!-- diff: OLD#REGION NEW#REGION -->`,
+    /// `<!-- transcript: SCENARIO [continued] -->` and `<!-- servers: SCENARIO -->`; other comments
+    /// are `.none`.
     static func parseMarker(_ line: String) -> MarkerParse {
         let trimmed = line.trimmingWhitespace()
         guard trimmed.hasPrefix("<!--"), trimmed.hasSuffix("-->"), trimmed.count >= 7 else { return .none }
         let inner = trimmed.dropFirst(4).dropLast(3).trimmingWhitespace()
-        guard let keyword = ["code", "transcript", "diff"].first(where: { inner.hasPrefix($0) }) else { return .none }
+        guard let keyword = ["code", "transcript", "diff", "servers"].first(where: { inner.hasPrefix($0) }) else { return .none }
         let afterKeyword = inner.dropFirst(keyword.count)
         // A word that merely starts with the keyword ("codes…") is an ordinary comment.
         if let next = afterKeyword.first, next != ":", !next.isWhitespace { return .none }
@@ -85,10 +86,17 @@ enum ChapterParser {
                 return .invalid(message.text)
             }
         }
+        if keyword == "transcript" {
+            let words = value.split(whereSeparator: \.isWhitespace)
+            guard (1...2).contains(words.count), words.count == 1 || words[1] == "continued" else {
+                return .invalid("a transcript marker names a scenario, and may say it continues: <!-- transcript: SCENARIO [continued] -->")
+            }
+            return .marker(.transcript(scenario: String(words[0]), continuesPrevious: words.count == 2))
+        }
         guard !value.isEmpty, !value.contains(where: \.isWhitespace) else {
             return .invalid("marker needs one value without spaces: <!-- \(keyword): … -->")
         }
-        if keyword == "transcript" { return .marker(.transcript(scenario: value)) }
+        if keyword == "servers" { return .marker(.servers(scenario: value)) }
         switch splitRegion(value) {
         case .success(let named): return .marker(.code(path: named.path, region: named.region))
         case .failure(let message): return .invalid(message.text)

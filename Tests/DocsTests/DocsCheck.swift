@@ -37,7 +37,7 @@ struct DocsCheck {
                 return check(block, path: path, region: region, chapter: chapter).map { [$0] } ?? []
             case .diff(let oldPath, let oldRegion, let newPath, let newRegion):
                 return checkDiff(block, old: (oldPath, oldRegion), new: (newPath, newRegion), chapter: chapter).map { [$0] } ?? []
-            case .transcript:
+            case .transcript, .servers:
                 return []
             }
         }
@@ -55,7 +55,7 @@ struct DocsCheck {
                 case .diff(let oldPath, let oldRegion, let newPath, let newRegion):
                     shown.insert(oldPath + "#" + (oldRegion ?? ""))
                     shown.insert(newPath + "#" + (newRegion ?? ""))
-                case .transcript:
+                case .transcript, .servers:
                     break
                 }
             }
@@ -69,12 +69,40 @@ struct DocsCheck {
         return (try? CodeRegion.extract(region, from: source))?.map { $0.trimmingTrailingWhitespace() }
     }
 
-    /// Transcript blocks whose commands print something other than the chapter shows.
+    /// Transcript blocks whose commands print something other than the chapter shows, and servers
+    /// blocks that show other commands than their scenario runs.
     func transcriptFindings(in chapter: String, runner: TranscriptRunner) -> [DocsFinding] {
-        blocks(of: chapter).blocks.flatMap { block -> [DocsFinding] in
-            guard case .transcript(let scenario) = block.kind else { return [] }
-            return runner.check(block, scenario: scenario, chapter: chapter)
+        var session: TranscriptRunner.Session?
+        defer { session?.stop() }
+        var findings: [DocsFinding] = []
+        for block in blocks(of: chapter).blocks {
+            switch block.kind {
+            case .servers(let scenario):
+                findings += runner.checkServers(block, scenario: scenario, chapter: chapter)
+            case .transcript(let scenario, let continuesPrevious):
+                if continuesPrevious, let current = session, current.scenario == scenario {
+                    findings += runner.run(block, in: current, chapter: chapter)
+                    continue
+                }
+                session?.stop()
+                session = nil
+                if continuesPrevious {
+                    findings.append(DocsFinding(chapter: chapter, line: block.markerLine,
+                                                message: "`continued` needs a transcript block of scenario `\(scenario)` just before"))
+                    continue
+                }
+                switch runner.startSession(scenario: scenario, block: block, chapter: chapter) {
+                case .success(let started):
+                    session = started
+                    findings += runner.run(block, in: started, chapter: chapter)
+                case .failure(let finding):
+                    findings.append(finding)
+                }
+            case .code, .diff:
+                continue
+            }
         }
+        return findings
     }
 
     private func check(_ block: CheckedBlock, path: String, region: String?, chapter: String) -> DocsFinding? {

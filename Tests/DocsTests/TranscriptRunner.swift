@@ -11,13 +11,68 @@ struct TranscriptRunner {
     var scenarios: [String: Scenario] = Scenario.all
     var commandTimeout: Duration = .seconds(30)
 
-    /// The findings for one transcript block of `chapter` (empty when the output matches).
-    func check(_ block: CheckedBlock, scenario name: String, chapter: String) -> [DocsFinding] {
-        func finding(_ line: Int, _ message: String) -> [DocsFinding] {
-            [DocsFinding(chapter: chapter, line: line, message: message)]
+    /// The servers of one scenario, started for a transcript block and kept for the blocks that
+    /// continue it.
+    final class Session {
+        let scenario: String
+        fileprivate var servers: [ServerProcess] = []
+        fileprivate var ports = PortMap()
+        fileprivate var scratch: TemporaryDirectory?
+
+        fileprivate init(scenario: String) {
+            self.scenario = scenario
+        }
+
+        /// Stops the servers and removes the scratch directory.
+        func stop() {
+            servers.forEach { $0.stop() }
+            servers = []
+            scratch = nil
+        }
+
+        deinit { stop() }
+    }
+
+    /// Fresh servers of `name` for `block`, so cache state (and so the output) is deterministic.
+    func startSession(scenario name: String, block: CheckedBlock, chapter: String) -> Result<Session, DocsFinding> {
+        func finding(_ message: String) -> Result<Session, DocsFinding> {
+            .failure(DocsFinding(chapter: chapter, line: block.markerLine, message: message))
         }
         guard let scenario = scenarios[name] else {
-            return finding(block.markerLine, "unknown scenario `\(name)`; known: \(scenarios.keys.sorted().joined(separator: ", ")) (see Tests/DocsTests/Scenario.swift)")
+            return finding("unknown scenario `\(name)`; known: \(scenarios.keys.sorted().joined(separator: ", ")) (see Tests/DocsTests/Scenario.swift)")
+        }
+        let session = Session(scenario: name)
+        if let shown = scenario.scratchDirectory {
+            do {
+                let directory = try TemporaryDirectory()
+                session.scratch = directory
+                session.ports.add(shownPath: shown, realPath: directory.path + "/scratch")
+            } catch {
+                return finding("scenario `\(name)`: no scratch directory: \(error)")
+            }
+        }
+        for server in scenario.servers {
+            let executable = server.executable.hasPrefix("/") ? server.executable : productDirectory + "/" + server.executable
+            do {
+                let process = try ServerProcess(executable: executable, arguments: server.arguments.map(session.ports.toReal),
+                                                port: server.listensOnShownPort ? server.shownPort : 0,
+                                                workingDirectory: workingDirectory)
+                session.servers.append(process)
+                session.ports.add(shown: server.shownPort, real: process.port)
+            } catch {
+                session.stop()
+                let hint = server.listensOnShownPort
+                    ? " (it must listen on port \(server.shownPort) itself: is a chapter's server still running there? scripts/stop.sh stops them)" : ""
+                return finding("scenario `\(name)`: \(error)\(hint)")
+            }
+        }
+        return .success(session)
+    }
+
+    /// The findings for one transcript block of `chapter` run in `session` (empty when the output matches).
+    func run(_ block: CheckedBlock, in session: Session, chapter: String) -> [DocsFinding] {
+        func finding(_ line: Int, _ message: String) -> [DocsFinding] {
+            [DocsFinding(chapter: chapter, line: line, message: message)]
         }
         let steps: [TranscriptStep]
         do {
@@ -25,45 +80,14 @@ struct TranscriptRunner {
         } catch {
             return finding(error.line, error.message)
         }
-
-        // Fresh servers for every block, so cache state (and so the output) is deterministic.
-        var servers: [ServerProcess] = []
-        defer { servers.forEach { $0.stop() } }
-        var ports = PortMap()
-        var scratch: TemporaryDirectory?
-        if let shown = scenario.scratchDirectory {
-            do {
-                let directory = try TemporaryDirectory()
-                scratch = directory
-                ports.add(shownPath: shown, realPath: directory.path + "/scratch")
-            } catch {
-                return finding(block.markerLine, "scenario `\(name)`: no scratch directory: \(error)")
-            }
-        }
-        defer { withExtendedLifetime(scratch) {} }
-        for server in scenario.servers {
-            let executable = server.executable.hasPrefix("/") ? server.executable : productDirectory + "/" + server.executable
-            do {
-                let process = try ServerProcess(executable: executable, arguments: server.arguments.map(ports.toReal),
-                                                port: server.listensOnShownPort ? server.shownPort : 0,
-                                                workingDirectory: workingDirectory)
-                servers.append(process)
-                ports.add(shown: server.shownPort, real: process.port)
-            } catch {
-                let hint = server.listensOnShownPort
-                    ? " (it must listen on port \(server.shownPort) itself: is a chapter's server still running there? scripts/stop.sh stops them)" : ""
-                return finding(block.markerLine, "scenario `\(name)`: \(error)\(hint)")
-            }
-        }
-
         var findings: [DocsFinding] = []
         for step in steps {
-            let result = ShellCommand.run(ports.toReal(step.command), in: workingDirectory, timeout: commandTimeout)
+            let result = ShellCommand.run(session.ports.toReal(step.command), in: workingDirectory, timeout: commandTimeout)
             if result.isTimedOut {
                 findings += finding(step.line, "`\(step.command)` did not finish within \(commandTimeout)")
                 continue
             }
-            let actual = ChapterParser.splitLines(ports.toShown(result.output))
+            let actual = ChapterParser.splitLines(session.ports.toShown(result.output))
             let diff = LineDiff.describe(
                 expected: Transcript.comparable(step.expectedOutput), actual: Transcript.comparable(actual),
                 expectedLabel: "\(chapter):\(step.line) (chapter)", actualLabel: "output of `\(step.command)`",
@@ -73,6 +97,40 @@ struct TranscriptRunner {
             }
         }
         return findings
+    }
+
+    /// The findings for one transcript block of `chapter` on fresh servers of `scenario`.
+    func check(_ block: CheckedBlock, scenario name: String, chapter: String) -> [DocsFinding] {
+        switch startSession(scenario: name, block: block, chapter: chapter) {
+        case .success(let session):
+            defer { session.stop() }
+            return run(block, in: session, chapter: chapter)
+        case .failure(let finding):
+            return [finding]
+        }
+    }
+
+    /// The findings for a servers block: its `$ swift run NAME ARGS…` lines (a `# comment` after
+    /// them aside) must be the scenario's servers, in order, with the same arguments, and a
+    /// scenario with a scratch directory must start from an empty one (`$ rm -rf DIR`).
+    func checkServers(_ block: CheckedBlock, scenario name: String, chapter: String) -> [DocsFinding] {
+        func finding(_ message: String) -> [DocsFinding] {
+            [DocsFinding(chapter: chapter, line: block.markerLine, message: message)]
+        }
+        guard let scenario = scenarios[name] else { return finding("unknown scenario `\(name)`") }
+        let commands = block.lines.filter { $0.hasPrefix("$ ") }.map { line in
+            String(line.dropFirst(2).prefix { $0 != "#" }).split(separator: " ").map(String.init)
+        }
+        let shown = commands.filter { $0.starts(with: ["swift", "run"]) }.map { Array($0.dropFirst(2)) }
+        let expected = scenario.servers.map { [$0.executable] + $0.arguments }
+        guard shown == expected else {
+            let list = expected.map { "swift run " + $0.joined(separator: " ") }.joined(separator: "; ")
+            return finding("the servers block of `\(name)` must start exactly its servers: \(list)")
+        }
+        if let scratch = scenario.scratchDirectory, !commands.contains(["rm", "-rf", scratch]) {
+            return finding("the servers block of `\(name)` must start from an empty \(scratch): `$ rm -rf \(scratch)`")
+        }
+        return []
     }
 }
 

@@ -110,4 +110,85 @@ struct TranscriptTests {
         #expect(findings[0].line == 13)
         #expect(findings[0].message.contains("-200 9999") && findings[0].message.contains("+200 5465"))
     }
+
+    @Test("A continued block runs against the servers the block before it left; a fresh one does not")
+    func continuedBlocks() throws {
+        let products = try #require(ServerProcess.findProductDirectory(), "Step1Origin is not built next to the tests")
+        let package = try TemporaryDirectory()
+        // A proxy's cache is the state: the first block stores /1.jpg, the continued one sees the
+        // HIT, and a fresh block after it would see a MISS again.
+        let statuses = "for i in 1 2; do curl -s -o /dev/null -w '%{header_json}' http://127.0.0.1:8080/1.jpg | grep -o 'MISS\\|HIT'; done"
+        try package.write("docs/03-x.md", Array("""
+            <!-- transcript: step3 -->
+            ```console
+            $ \(statuses)
+            MISS
+            MISS
+            ```
+
+            <!-- transcript: step3 continued -->
+            ```console
+            $ \(statuses)
+            HIT
+            HIT
+            ```
+
+            <!-- transcript: step3 -->
+            ```console
+            $ \(statuses)
+            HIT
+            HIT
+            ```
+
+            <!-- transcript: step1 continued -->
+            ```console
+            $ true
+            ```
+
+            """.utf8))
+        let check = DocsCheck(packageRoot: package.path)
+        let runner = TranscriptRunner(workingDirectory: DocsCheck.thisPackageRoot, productDirectory: products)
+        let findings = check.transcriptFindings(in: "docs/03-x.md", runner: runner)
+        #expect(findings.map(\.line) == [17, 22], "\(findings)")
+        #expect(findings.last?.message.contains("`continued` needs a transcript block of scenario `step1` just before") == true)
+    }
+
+    @Test("A servers block must show exactly its scenario's servers, and start an empty scratch directory", arguments: [
+        (["$ rm -rf /tmp/step4-cache", "$ swift run Step1Origin   # terminal 1",
+          "$ swift run Step4Purge --upstream http://127.0.0.1:8000 --cache-dir /tmp/step4-cache   # terminal 2"], nil),
+        (["$ swift run Step1Origin", "$ swift run Step4Purge --upstream http://127.0.0.1:8000 --cache-dir /tmp/step4-cache"],
+         "must start from an empty /tmp/step4-cache"),
+        (["$ rm -rf /tmp/step4-cache", "$ swift run Step1Origin", "$ swift run Step4Purge --upstream http://127.0.0.1:8000"],
+         "must start exactly its servers"),
+        (["$ rm -rf /tmp/step4-cache", "$ swift run Step4Purge --upstream http://127.0.0.1:8000 --cache-dir /tmp/step4-cache",
+          "$ swift run Step1Origin"], "must start exactly its servers"),
+    ] as [([String], String?)])
+    func serversBlock(lines: [String], problem: String?) {
+        let runner = TranscriptRunner(workingDirectory: "/", productDirectory: "/nonexistent")
+        let block = CheckedBlock(kind: .servers(scenario: "step4"), markerLine: 2, firstLine: 4, lines: lines)
+        let findings = runner.checkServers(block, scenario: "step4", chapter: "docs/04-purge.md")
+        if let problem {
+            #expect(findings.count == 1 && findings[0].message.contains(problem), "\(findings)")
+        } else {
+            #expect(findings.isEmpty, "\(findings)")
+        }
+    }
+
+    @Test("Transcript markers may say they continue; servers markers name a scenario", arguments: [
+        ("<!-- transcript: step4 continued -->", CheckedBlock.Kind.transcript(scenario: "step4", continuesPrevious: true)),
+        ("<!-- transcript: step4 -->", .transcript(scenario: "step4", continuesPrevious: false)),
+        ("<!-- servers: step4 -->", .servers(scenario: "step4")),
+    ])
+    func markerKinds(marker: String, kind: CheckedBlock.Kind) {
+        let (blocks, problems) = ChapterParser.checkedBlocks(in: marker + "\n```console\n$ true\n```\n")
+        #expect(problems.isEmpty)
+        #expect(blocks.first?.kind == kind)
+    }
+
+    @Test("A transcript marker with another second word is reported")
+    func badContinuedMarker() {
+        let (blocks, problems) = ChapterParser.checkedBlocks(in: "<!-- transcript: step4 again -->\n```console\n$ true\n```\n")
+        #expect(blocks.isEmpty)
+        #expect(problems.first?.message.contains("[continued]") == true)
+    }
 }
