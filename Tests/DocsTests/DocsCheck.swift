@@ -75,11 +75,20 @@ struct DocsCheck {
         var session: TranscriptRunner.Session?
         defer { session?.stop() }
         var findings: [DocsFinding] = []
+        // The scenario whose servers block came last, not yet used by a transcript block.
+        var started: String?
         for block in blocks(of: chapter).blocks {
             switch block.kind {
             case .servers(let scenario):
                 findings += runner.checkServers(block, scenario: scenario, chapter: chapter)
+                started = scenario
             case .transcript(let scenario, let continuesPrevious):
+                // Fresh servers are ones the reader was told to start, in a servers block just before.
+                if !continuesPrevious, runner.scenarios[scenario]?.servers.isEmpty == false, started != scenario {
+                    findings.append(DocsFinding(chapter: chapter, line: block.markerLine,
+                                                message: "a transcript on fresh servers of `\(scenario)` needs a `<!-- servers: \(scenario) -->` block before it that starts them (or `continued`)"))
+                }
+                started = nil
                 if continuesPrevious, let current = session, current.scenario == scenario {
                     findings += runner.run(block, in: current, chapter: chapter)
                     continue

@@ -1,4 +1,6 @@
-/// The servers a transcript runs against, started fresh for every transcript block.
+/// The servers a transcript runs against, started fresh for a transcript block (and kept for the
+/// blocks marked `continued` after it); a chapter shows the commands that start them in a
+/// `<!-- servers: NAME -->` block, which the check compares with this table.
 ///
 /// A chapter names a scenario in `<!-- transcript: NAME -->` and shows the servers at their
 /// `shownPort`s; the check starts each server on a free port (`--port 0`) and rewrites
@@ -31,15 +33,11 @@ struct Scenario: Sendable {
 
     /// Every scenario a chapter can name.
     static let all: [String: Scenario] = [
+        // Commands that need no server: diffs of the sources, --help, usage errors.
+        "no-servers": Scenario(servers: []),
         // Chapter 1: the origin serving its bundled sample images.
         "step1": Scenario(servers: [
             Server(executable: "Step1Origin", shownPort: 8000),
-        ]),
-        // Chapter 2: the naive cache on 8080 in front of the origin on 8000.
-        "step2": Scenario(servers: [
-            Server(executable: "Step1Origin", shownPort: 8000),
-            Server(executable: "Step2NaiveCache", shownPort: 8080,
-                   arguments: ["--upstream", "http://127.0.0.1:8000"]),
         ]),
         // Chapter 2: the same with an origin that takes 300 ms per answer, so a MISS shows what a HIT saves.
         "step2-slow-origin": Scenario(servers: [

@@ -110,9 +110,11 @@ struct TranscriptRunner {
         }
     }
 
-    /// The findings for a servers block: its `$ swift run NAME ARGS…` lines (a `# comment` after
-    /// them aside) must be the scenario's servers, in order, with the same arguments, and a
-    /// scenario with a scratch directory must start from an empty one (`$ rm -rf DIR`).
+    /// The findings for a servers block. Its commands (a `# comment` after them aside) are
+    /// `scripts/stop.sh` (stop what runs), `rm -rf DIR` (empty the scenario's scratch directory,
+    /// which a scenario that has one must do) and the scenario's servers, in order, with the same
+    /// arguments: `swift run NAME ARGS…`, or the command itself for a server run through
+    /// `/usr/bin/env` (`python3 scripts/session-origin.py`).
     func checkServers(_ block: CheckedBlock, scenario name: String, chapter: String) -> [DocsFinding] {
         func finding(_ message: String) -> [DocsFinding] {
             [DocsFinding(chapter: chapter, line: block.markerLine, message: message)]
@@ -121,10 +123,12 @@ struct TranscriptRunner {
         let commands = block.lines.filter { $0.hasPrefix("$ ") }.map { line in
             String(line.dropFirst(2).prefix { $0 != "#" }).split(separator: " ").map(String.init)
         }
-        let shown = commands.filter { $0.starts(with: ["swift", "run"]) }.map { Array($0.dropFirst(2)) }
-        let expected = scenario.servers.map { [$0.executable] + $0.arguments }
+        let shown = commands.filter { $0 != ["scripts/stop.sh"] && !$0.starts(with: ["rm", "-rf"]) }
+        let expected = scenario.servers.map { server in
+            server.executable == "/usr/bin/env" ? server.arguments : ["swift", "run", server.executable] + server.arguments
+        }
         guard shown == expected else {
-            let list = expected.map { "swift run " + $0.joined(separator: " ") }.joined(separator: "; ")
+            let list = expected.map { $0.joined(separator: " ") }.joined(separator: "; ")
             return finding("the servers block of `\(name)` must start exactly its servers: \(list)")
         }
         if let scratch = scenario.scratchDirectory, !commands.contains(["rm", "-rf", scratch]) {

@@ -78,7 +78,7 @@ struct TranscriptTests {
         let runner = TranscriptRunner(workingDirectory: "/", productDirectory: "/nonexistent")
         let block = CheckedBlock(kind: .transcript(scenario: "nope"), markerLine: 3, firstLine: 5, lines: ["$ true"])
         let findings = runner.check(block, scenario: "nope", chapter: "docs/x.md")
-        #expect(findings.count == 1 && findings[0].line == 3 && findings[0].message.contains("known: step1"))
+        #expect(findings.count == 1 && findings[0].line == 3 && findings[0].message.contains("known: no-servers, step1"))
     }
 
     @Test("A step 1 transcript passes against the real origin, and a drifted one is reported")
@@ -86,6 +86,11 @@ struct TranscriptTests {
         let products = try #require(ServerProcess.findProductDirectory(), "Step1Origin is not built next to the tests")
         let package = try TemporaryDirectory()
         try package.write("docs/01-origin.md", Array("""
+            <!-- servers: step1 -->
+            ```console
+            $ swift run Step1Origin
+            ```
+
             <!-- transcript: step1 -->
             ```console
             $ curl -si http://127.0.0.1:8000/1.jpg -o /dev/null -w '%{http_code} %{size_download}\\n'
@@ -96,7 +101,7 @@ struct TranscriptTests {
             Content-Length: 5465
             ```
 
-            <!-- transcript: step1 -->
+            <!-- transcript: step1 continued -->
             ```console
             $ curl -s http://127.0.0.1:8000/1.jpg -o /dev/null -w '%{http_code} %{size_download}\\n'
             200 9999
@@ -107,7 +112,7 @@ struct TranscriptTests {
         let runner = TranscriptRunner(workingDirectory: DocsCheck.thisPackageRoot, productDirectory: products)
         let findings = check.transcriptFindings(in: "docs/01-origin.md", runner: runner)
         try #require(findings.count == 1, "\(findings)")
-        #expect(findings[0].line == 13)
+        #expect(findings[0].line == 18)
         #expect(findings[0].message.contains("-200 9999") && findings[0].message.contains("+200 5465"))
     }
 
@@ -118,7 +123,16 @@ struct TranscriptTests {
         // A proxy's cache is the state: the first block stores /1.jpg, the continued one sees the
         // HIT, and a fresh block after it would see a MISS again.
         let statuses = "for i in 1 2; do curl -s -o /dev/null -w '%{header_json}' http://127.0.0.1:8080/1.jpg | grep -o 'MISS\\|HIT'; done"
+        let servers = """
+            <!-- servers: step3 -->
+            ```console
+            $ swift run Step1Origin
+            $ swift run Step3MinUses --upstream http://127.0.0.1:8000
+            ```
+            """
         try package.write("docs/03-x.md", Array("""
+            \(servers)
+
             <!-- transcript: step3 -->
             ```console
             $ \(statuses)
@@ -132,6 +146,8 @@ struct TranscriptTests {
             HIT
             HIT
             ```
+
+            \(servers)
 
             <!-- transcript: step3 -->
             ```console
@@ -149,8 +165,30 @@ struct TranscriptTests {
         let check = DocsCheck(packageRoot: package.path)
         let runner = TranscriptRunner(workingDirectory: DocsCheck.thisPackageRoot, productDirectory: products)
         let findings = check.transcriptFindings(in: "docs/03-x.md", runner: runner)
-        #expect(findings.map(\.line) == [17, 22], "\(findings)")
+        #expect(findings.map(\.line) == [29, 34], "\(findings)")
         #expect(findings.last?.message.contains("`continued` needs a transcript block of scenario `step1` just before") == true)
+    }
+
+    @Test("A transcript on fresh servers that no servers block started is reported; server-less ones need none")
+    func freshBlockNeedsServers() {
+        let package = try! TemporaryDirectory()
+        try! package.write("docs/01-x.md", Array("""
+            <!-- transcript: no-servers -->
+            ```console
+            $ echo fine
+            fine
+            ```
+
+            <!-- transcript: step1 -->
+            ```console
+            $ true
+            ```
+
+            """.utf8))
+        let runner = TranscriptRunner(workingDirectory: "/", productDirectory: "/nonexistent")
+        let findings = DocsCheck(packageRoot: package.path).transcriptFindings(in: "docs/01-x.md", runner: runner)
+        #expect(findings.first?.line == 7)
+        #expect(findings.first?.message.contains("needs a `<!-- servers: step1 -->` block") == true)
     }
 
     @Test("A servers block must show exactly its scenario's servers, and start an empty scratch directory", arguments: [
