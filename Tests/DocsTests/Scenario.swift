@@ -51,7 +51,8 @@ struct Scenario: Sendable {
             Server(executable: "Step2NaiveCache", shownPort: 8080,
                    arguments: ["--upstream", "http://127.0.0.1:8000", "--upstream-timeout", "100ms"]),
         ]),
-        // Chapter 3: the min-uses cache on 8080 in front of the origin on 8000, with the defaults.
+        // The min-uses cache on 8080 in front of the origin on 8000, with the defaults (the docs
+        // check's own tests use it).
         "step3": Scenario(servers: [
             Server(executable: "Step1Origin", shownPort: 8000),
             Server(executable: "Step3MinUses", shownPort: 8080,
