@@ -6,7 +6,8 @@ extension CachingProxy {
 
     // ANCHOR: hit-response
     /// The answer to a GET or HEAD from the checked cache `file`: the stored response marked
-    /// `X-Proxy-Cache: HIT`, its body sent from the file with `sendfile(2)`, or, for a stored
+    /// `X-Proxy-Cache: HIT`, its body sent from memory when the file was read whole and from the
+    /// file with `sendfile(2)` otherwise, or, for a stored
     /// `200`, the `304` an origin would give a conditional request, and the `206` or `416` it
     /// would give a range request when the stored response has `Accept-Ranges: bytes`.
     ///
