@@ -24,8 +24,10 @@ enum ProxyCommand {
             let cache = options.makeCache()
             let proxy = CachingProxy(upstream: options.upstream, upstreamTimeout: options.upstreamTimeout,
                                      policy: options.policy, cache: cache, purgeAllow: options.purgeAllow)
-            let configuration = ServerConfiguration(host: options.host, port: options.port, serverName: "Step4Purge",
+            var configuration = ServerConfiguration(host: options.host, port: options.port, serverName: "Step4Purge",
                                                     maxConnections: options.maxConnections)
+            // A MISS that stores holds the client's socket, the upstream's and the cache file.
+            configuration.descriptorsPerConnection = 3
             let server = try HTTPServer(configuration: configuration, handler: proxy)
             // nginx's cache manager: inactive keys go, files included, even while no request comes.
             let manager = PeriodicTask(label: "cache-manager", interval: options.sweepInterval) { cache.sweep() }

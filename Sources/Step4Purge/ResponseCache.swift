@@ -86,6 +86,12 @@ final class ResponseCache: Sendable {
             return try CacheFile(path: path, expectedKey: Array(key.rawValue.utf8), bodyStart: entry.bodyStart,
                                  readsBodiesUpTo: Self.wholeFileLimit)
         } catch {
+            // Out of descriptors or memory for a moment (the connection cap leaves a reserve, so
+            // this should not happen): the file is fine and stays; this request is a MISS.
+            if case .unreadable(let code) = error, [EMFILE, ENFILE, ENOMEM, EINTR].contains(code) {
+                reportOnce("cache: cannot open \(path) now: \(String(cString: strerror(code)))")
+                return nil
+            }
             if error != .missing { reportOnce("cache: \(path): \(error), treated as absent") }
             withIndex { index in
                 // Only if it is still this entry: another request may have stored a new file meanwhile.

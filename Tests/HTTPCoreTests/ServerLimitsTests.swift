@@ -106,6 +106,16 @@ struct ServerLimitsTests {
     func connectionCapFitsTheLimit(requested: Int, openFileLimit: Int, expected: Int) {
         #expect(DescriptorLimit.connectionCap(requested: requested, openFileLimit: openFileLimit) == expected)
     }
+
+    @Test("A server whose connections hold three descriptors gets a cap of a third of what remains")
+    func threeDescriptorsPerConnection() throws {
+        #expect(DescriptorLimit.connectionCap(requested: 1024, openFileLimit: 1024, perConnection: 3) == 298)
+        var configuration = ServerConfiguration(maxConnections: 1 << 30, accessLog: .disabled)
+        configuration.descriptorsPerConnection = 3
+        let server = try HTTPServer(configuration: configuration, handler: ClosureHandler { _ in .text(.ok, "") })
+        #expect(server.maxConnections == DescriptorLimit.connectionCap(requested: 1 << 30, openFileLimit: DescriptorLimit.raiseToHardLimit(),
+                                                                        perConnection: 3))
+    }
 }
 
 @Suite("The connection registry: which connection makes room at the cap", .timeLimit(.minutes(1)))

@@ -41,7 +41,8 @@ public final class HTTPServer: Sendable {
         self.listener = try Socket.listen(host: configuration.host, port: configuration.port)
         self.port = listener.localPort
         maxConnections = DescriptorLimit.connectionCap(requested: configuration.maxConnections,
-                                                       openFileLimit: DescriptorLimit.raiseToHardLimit())
+                                                       openFileLimit: DescriptorLimit.raiseToHardLimit(),
+                                                       perConnection: configuration.descriptorsPerConnection)
         self.connectionSlots = DispatchSemaphore(value: maxConnections)
     }
 

@@ -27,6 +27,10 @@ public struct ServerConfiguration: Sendable {
     public var limits: HTTPParserLimits
     /// Where one line per request goes.
     public var accessLog: AccessLog
+    /// Descriptors one connection may hold at once, which caps the connections the open-file
+    /// limit allows: its socket and one file or upstream socket by default; a proxy that writes
+    /// a cache file while it relays holds three.
+    public var descriptorsPerConnection = DescriptorLimit.descriptorsPerConnection
 
     public init(
         host: String = "127.0.0.1",

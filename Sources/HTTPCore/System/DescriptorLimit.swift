@@ -29,10 +29,10 @@ public enum DescriptorLimit {
         return Int(clamping: limit.rlim_cur)  // RLIM_INFINITY, all ones, clamps to Int.max
     }
 
-    /// The connection cap to use: `requested`, lowered so that the connections' descriptors and
-    /// the reserve fit within `openFileLimit`; at least 1.
-    public static func connectionCap(requested: Int, openFileLimit: Int) -> Int {
+    /// The connection cap to use: `requested`, lowered so that the connections' descriptors
+    /// (`perConnection` each) and the reserve fit within `openFileLimit`; at least 1.
+    public static func connectionCap(requested: Int, openFileLimit: Int, perConnection: Int = descriptorsPerConnection) -> Int {
         let available = openFileLimit > reservedDescriptors ? openFileLimit - reservedDescriptors : 0
-        return max(1, min(requested, available / descriptorsPerConnection))
+        return max(1, min(requested, available / max(1, perConnection)))
     }
 }
