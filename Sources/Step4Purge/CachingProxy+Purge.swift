@@ -11,8 +11,9 @@ extension CachingProxy {
     /// purge is never forwarded upstream and never counts as a use.
     func purge(_ request: HTTPRequest) -> HTTPResponse {
         guard let client = request.remoteAddress?.host, purgeAllow.contains(where: { $0.contains(client) }) else {
-            let allowed = purgeAllow.map(\.description).joined(separator: ", ")
-            return .json(.forbidden, PurgeAnswer(status: "forbidden", reason: "PURGE is allowed from \(allowed) only"))
+            // The reason names the client's address, never the allow-list: that is the operator's.
+            let address = request.remoteAddress.map { "\($0.host)" } ?? "an unknown address"
+            return .json(.forbidden, PurgeAnswer(status: "forbidden", reason: "PURGE is not allowed from \(address) (--purge-allow)"))
         }
         // The same function that makes the GET's key: one formula, never a second copy of it.
         let key = CacheKey(proxyHost: proxyHost, target: upstreamTarget(of: request))

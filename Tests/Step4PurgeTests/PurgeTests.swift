@@ -125,7 +125,7 @@ struct PurgeTests {
         #expect(response.status == 403)
         let body = try answer(response)
         #expect(body.status == "forbidden")
-        #expect(body.reason == "PURGE is allowed from 10.0.0.0/8, fd00::/8 only")
+        #expect(body.reason == "PURGE is not allowed from 127.0.0.1 (--purge-allow)")
         #expect(try fixture.request(.get, "/1.jpg").headerFields["X-Proxy-Cache"] == "HIT")
     }
 
