@@ -130,6 +130,12 @@ public struct CacheDirectory: Sendable {
         name.count == 32 && name.allSatisfy(isLowercaseHex) && name.reversed().starts(with: suffix.reversed())
     }
 
+    /// Whether `name` can be an entry's file name: 32 lowercase hex digits (a temporary file's
+    /// name has a dot and a counter after them).
+    public static func isEntryName(_ name: String) -> Bool {
+        isEntryName(name.utf8[...], suffix: "".utf8)
+    }
+
     private static func isLowercaseHex(_ byte: UInt8) -> Bool {
         (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
     }

@@ -107,7 +107,7 @@ final class CacheWatcher: Sendable {
                 guard mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0 else { return [] }
                 return Self.watch(path, depth: depth + 1, descriptor: descriptor, levels: directory.levels, state: &state)
             }
-            guard depth == directory.levels.digitsPerLevel.count, Self.isEntryName(name) else { return [] }
+            guard depth == directory.levels.digitsPerLevel.count, CacheDirectory.isEntryName(name) else { return [] }
             if mask & UInt32(IN_MOVED_TO) != 0 {
                 guard let entry = try? CacheLoader.loadEntry(at: path, name: name) else { return [] }
                 let key = String(decoding: entry.key, as: UTF8.self)
@@ -141,7 +141,7 @@ final class CacheWatcher: Sendable {
                 if item.pointee.d_type == DT_DIR, name.utf8.count == levels.digitsPerLevel[depth] {
                     found += watch(child, depth: depth + 1, descriptor: descriptor, levels: levels, state: &state)
                 }
-            } else if isEntryName(name), let entry = try? CacheLoader.loadEntry(at: child, name: name) {
+            } else if CacheDirectory.isEntryName(name), let entry = try? CacheLoader.loadEntry(at: child, name: name) {
                 let key = String(decoding: entry.key, as: UTF8.self)
                 if state.keys.updateValue(key, forKey: child) == nil {
                     found.append(Event(kind: .stored, key: key, path: child))
@@ -149,10 +149,5 @@ final class CacheWatcher: Sendable {
             }
         }
         return found
-    }
-
-    /// 32 lowercase hex digits: an entry, not a temporary file.
-    private static func isEntryName(_ name: String) -> Bool {
-        name.utf8.count == 32 && name.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
 }
