@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 
 /// One line per request, in nginx's `combined` format followed by the request time in seconds:
 ///
@@ -104,23 +103,8 @@ public final class AccessLog: Sendable {
     }
 
     /// The current time in nginx's `$time_local` form, `21/Nov/2026:08:15:02 +0000`.
-    /// The last second formatted, and its text: every request of that second logs the same.
-    private static let formattedSecond = Mutex((second: time_t(-1), text: ""))
-
-    /// The local time as nginx's `$time_local` writes it, `21/Nov/2026:08:08:48 +0000`.
-    ///
-    /// Why cached: `localtime_r` and `strftime` per request cost about a microsecond, a few percent
-    /// of a small HIT; the text changes once a second.
     private static func localTime() -> String {
-        let now = time(nil)
-        if let cached = formattedSecond.withLock({ $0.second == now ? $0.text : nil }) { return cached }
-        let text = format(localTime: now)
-        formattedSecond.withLock { $0 = (now, text) }
-        return text
-    }
-
-    private static func format(localTime seconds: time_t) -> String {
-        var now = seconds
+        var now = time(nil)
         var parts = tm()
         localtime_r(&now, &parts)
         var text = [CChar](repeating: 0, count: 64)
