@@ -59,8 +59,10 @@ final class CacheWatcher: Sendable {
         var state = State()
         _ = Self.watch(directory.path, depth: 0, descriptor: descriptor, levels: directory.levels, state: &state)
         guard !state.directories.isEmpty else {
+            // The cache directory itself could not be watched: say why (ENOENT, ENOTDIR, EACCES…).
+            let code = errno
             close(descriptor)
-            throw WatchError(path: directory.path, errno: ENOENT)
+            throw WatchError(path: directory.path, errno: code)
         }
         self.state = Mutex(state)
     }

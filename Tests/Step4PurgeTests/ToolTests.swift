@@ -155,6 +155,7 @@ struct ToolTests {
         (["purge", "--cache-dir", "EMPTY", "--regex", "("], 2, "error: --regex: \"(\" is not a regular expression", ""),
         (["purge", "--cache-dir", "EMPTY", "k1", "k2"], 2, "error: unexpected argument \"k2\"", ""),
         (["watch"], 2, "error: missing DIR", ""),
+        (["watch", "EMPTY/missing"], 2, "error: EMPTY/missing: No such file or directory", ""),
         (["inspect", "--levels", "3", "EMPTY"], 2, "error: --levels: \"3\" is not levels such as 1:2", ""),
     ])
     func purgeStatuses(arguments: [String], status: Int32, error: String, output: String) throws {
