@@ -26,6 +26,9 @@ let package = Package(
         .target(name: "NginxCache", dependencies: ["HTTPCore"]),
         .executableTarget(name: "Step4Purge", dependencies: ["HTTPCore", "NginxCache"]),
 
+        // MARK: - Chapter 5: invalidation by source, coalescing, statistics
+        .executableTarget(name: "Step5Invalidation", dependencies: ["HTTPCore", "NginxCache"]),
+
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["HTTPCore"], path: "Tests/TestSupport"),
         .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore", "TestSupport"]),
@@ -37,6 +40,8 @@ let package = Package(
         .testTarget(name: "NginxCacheTests", dependencies: ["NginxCache", "HTTPCore", "TestSupport"]),
         .testTarget(name: "Step4PurgeTests", dependencies: ["Step4Purge", "NginxCache", "HTTPCore", "TestSupport"]),
         .testTarget(name: "Step4ConformanceTests", dependencies: ["Step4Purge", "NginxCache", "HTTPCore", "TestSupport"]),
+        .testTarget(name: "Step5InvalidationTests", dependencies: ["Step5Invalidation", "NginxCache", "HTTPCore", "TestSupport"]),
+        .testTarget(name: "Step5ConformanceTests", dependencies: ["Step5Invalidation", "NginxCache", "HTTPCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,23 @@
+import HTTPCore
+
+// ANCHOR: cached-response
+/// A response stored in a cache file, as the index knows it without opening the file: the
+/// fields nginx keeps in its keys zone beside the use count (`valid_sec`, `body_start`, `fs_size`).
+///
+/// The status, fields and body are in the file; a HIT opens it and checks it before it sends
+/// anything (`ResponseCache.openFile`), so nothing here is ever sent on its own word.
+struct CachedResponse: Sendable, Equatable {
+    /// The instant from which a request for this entry goes upstream again (`EXPIRED`).
+    let validUntil: ContinuousClock.Instant
+    /// What this entry counts against `--max-size`: its file's blocks on disk, or its length if
+    /// that is more, as nginx counts them.
+    let size: Int
+    /// Where the body starts in the file: a HIT reads this many bytes to check the entry.
+    let bodyStart: Int
+
+    /// Whether a request at `now` may be answered with this entry instead of asking the upstream.
+    func isFresh(at now: ContinuousClock.Instant) -> Bool {
+        now < validUntil
+    }
+}
+// ANCHOR_END: cached-response

@@ -1,0 +1,161 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import HTTPCore
+import NginxCache
+
+/// A reverse proxy that stores an answer to a GET or HEAD in a cache file once its URL has been
+/// asked for `--min-uses` times, keeps it fresh for a while and within a disk bound: nginx's
+/// `proxy_pass` with `proxy_cache`, `proxy_cache_min_uses` and `proxy_cache_valid`, in nginx's
+/// own directory layout and file format.
+///
+/// - GET and HEAD count as uses of their key. A HIT (a fresh entry whose file checks out) answers
+///   from the file: the stored status and fields plus `X-Proxy-Cache: HIT`, the body sent with
+///   `sendfile(2)`, or a `304` or `206` as an origin would answer a conditional or range request
+///   (`CachingProxy+Hit.swift`). A file that vanished or fails a check is a MISS that refills it.
+///   A MISS (no entry) or an EXPIRED (a stale
+///   one) asks the upstream with GET (for HEAD too, as nginx does) and relays the answer with
+///   `X-Proxy-Cache: MISS` or `EXPIRED`. The answer is stored if it is complete, `StoragePolicy`
+///   gives it a freshness lifetime, and either the key has now been used `--min-uses` times
+///   or the request replaces an expired entry.
+/// - `PURGE` deletes the entry of its key, or of every key with a prefix (`CachingProxy+Purge.swift`);
+///   it is answered here, never forwarded.
+/// - Every other method is forwarded with its body; the answer is relayed and never stored, and
+///   the request is not a use.
+/// - Misses are not coalesced (nginx's default, `proxy_cache_lock off`): concurrent requests for
+///   a key all go upstream, and the last complete answer stored wins.
+/// - The upstream gets the client's end-to-end fields with `Host: <upstream host:port>`, the client
+///   gets the upstream's end-to-end fields: hop-by-hop fields stop here, both ways.
+/// - An upstream that cannot be reached, or sends no valid answer, is a `502`; one that does not
+///   answer within the upstream timeout a `504`; each with a one-line reason. A body that breaks
+///   off after its head was relayed can no longer be answered: the connection is closed instead,
+///   so the client sees the response is incomplete, and nothing is stored.
+struct CachingProxy: HTTPHandler {
+    /// The connections to the upstream.
+    let client: HTTPClient
+    /// Every key counted and every response stored, within their limits.
+    let cache: ResponseCache
+    /// Which answers are stored, and for how long they stay fresh.
+    let policy: StoragePolicy
+    /// The upstream as nginx's `$proxy_host` names it: the `Host` sent upstream and the start of every key.
+    let proxyHost: String
+    /// The clients that may PURGE.
+    let purgeAllow: [AddressBlock]
+
+    // ANCHOR: added-fields
+    /// nginx's `add_header` (without `always`) adds its field only to responses with these
+    /// statuses (ngx_http_headers_module), so a 404 or 503 passed through carries no
+    /// X-Proxy-Cache at all, nor does a HIT of one; this proxy mirrors that exactly.
+    static let statusesWithAddedFields: Set<Int> = [200, 201, 204, 206, 301, 302, 303, 304, 307, 308]
+    // ANCHOR_END: added-fields
+
+    // ANCHOR: withheld-fields
+    /// Request fields that nginx's `proxy_cache` does not send upstream when the answer may be
+    /// stored (ngx_http_proxy_module's cache headers): an answer kept for every later request
+    /// must be the whole, unconditional response, not a 206 or a 304 meant for one client.
+    private static let fieldsWithheldWhenStoring = [
+        "Range", "If-Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since",
+    ]
+    // ANCHOR_END: withheld-fields
+
+    /// A proxy for `upstream` that waits at most `upstreamTimeout` for each answer (and for each
+    /// read of its body), storing into `cache` what `policy` allows.
+    init(upstream: UpstreamAddress, upstreamTimeout: Duration, policy: StoragePolicy, cache: ResponseCache,
+         purgeAllow: [AddressBlock] = CachingProxy.loopback) {
+        client = HTTPClient(upstream: upstream, responseTimeout: upstreamTimeout)
+        self.cache = cache
+        self.policy = policy
+        proxyHost = upstream.proxyHost
+        self.purgeAllow = purgeAllow
+    }
+
+    // ANCHOR: respond
+    /// The answer to `request`: from the cache, or from the upstream.
+    func respond(to request: HTTPRequest) -> HTTPResponse {
+        switch request.method {
+        case .get, .head: respondThroughCache(to: request)
+        case .purge: purge(request)
+        default: forward(request)
+        }
+    }
+    // ANCHOR_END: respond
+
+    // MARK: - GET and HEAD: through the cache
+
+    // ANCHOR: through-cache
+    /// A HIT from its file, or a MISS or EXPIRED relayed from the upstream and stored if it may be.
+    private func respondThroughCache(to request: HTTPRequest) -> HTTPResponse {
+        let key = CacheKey(proxyHost: proxyHost, target: upstreamTarget(of: request))
+        // Why so little before a HIT: this is the path the benchmark measures. One lock, which
+        // counts the use and finds the entry, then one open, one read of the file's first bytes
+        // and a body the kernel sends from the file.
+        let cacheStatus: String
+        let isAdmitted: Bool
+        switch cache.lookUp(key) {
+        case .hit(let cached):
+            if let file = cache.openFile(of: cached, for: key) { return makeHitResponse(from: file, to: request) }
+            // The file vanished or failed a check: a MISS whose answer refills it, as in nginx.
+            (cacheStatus, isAdmitted) = ("MISS", true)
+        case .expired: (cacheStatus, isAdmitted) = ("EXPIRED", true)
+        case .miss(let isAdmittedByUses): (cacheStatus, isAdmitted) = ("MISS", isAdmittedByUses)
+        }
+        // A purge of this key from now on wins: this answer is then relayed but not stored.
+        let purgeEpoch = cache.purges.withLock { $0.epoch }
+        let upstreamResponse: HTTPClientResponse
+        do {
+            // Why GET for HEAD: like nginx, so that the entry gets the body a later GET needs.
+            upstreamResponse = try client.send(method: .get, target: upstreamTarget(of: request),
+                                               headerFields: forwardedFields(of: request, isStoring: isAdmitted),
+                                               body: request.body)
+        } catch {
+            return failure(error)
+        }
+        // Fresh from when the head arrived, as nginx counts it; `nil` when not to be stored.
+        let receivedAt = cache.now()
+        let lifetime = isAdmitted ? policy.freshnessLifetime(of: upstreamResponse.status,
+                                                             headerFields: upstreamResponse.headerFields) : nil
+        let destination = lifetime.map { lifetime in
+            // The file keeps the upstream's head as received, and its times in Unix seconds.
+            let storedHead = policy.storedHead(of: upstreamResponse.rawHead)
+            let date = Int64(time(nil))
+            let header = CacheFileHeader(storing: upstreamResponse.headerFields, date: date,
+                                         validUntil: date + lifetime.wholeSecondsRoundedUp)
+            // A body that would not fit in the whole cache beside the file's header, key line and
+            // head is not written.
+            let prefixSize = CacheFileHeader.size + CacheKeyLine.encode(Array(key.rawValue.utf8)).count + storedHead.count
+            return StorageDestination(maxBodySize: cache.maxSize - prefixSize) { [cache] _, _, _ in
+                CacheFileWriter(cache: cache, key: key, header: header, storedHead: storedHead,
+                                validUntil: receivedAt + lifetime, purgeEpoch: purgeEpoch)
+            }
+        }
+        return relay(upstreamResponse, to: request, cacheStatus: cacheStatus, storingIn: destination)
+    }
+    // ANCHOR_END: through-cache
+
+    // MARK: - Forwarding the request
+
+    // ANCHOR: forwarded-fields
+    /// The client's header fields as the upstream gets them: the end-to-end ones (`Cookie`
+    /// included: it is not part of the key, and nginx forwards it too), with `Host` naming the
+    /// upstream (nginx's default `proxy_set_header Host $proxy_host`), and without range and
+    /// conditional fields when the answer may be stored (`isStoring`).
+    func forwardedFields(of request: HTTPRequest, isStoring: Bool = false) -> HTTPFields {
+        // RFC 9110 §7.6.1: hop-by-hop fields describe the client's connection, not this one.
+        var fields = request.headerFields.removingHopByHopFields()
+        fields["Host"] = proxyHost
+        if isStoring {
+            fields.removeAll { field in Self.fieldsWithheldWhenStoring.contains(where: field.name.equalsIgnoringASCIICase) }
+        }
+        return fields
+    }
+    // ANCHOR_END: forwarded-fields
+}
+
+extension Duration {
+    /// The whole seconds a cache file's `valid_sec` adds for this lifetime: a fraction counts as
+    /// a second, so that an entry is never written as stale.
+    fileprivate var wholeSecondsRoundedUp: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds + (attoseconds > 0 ? 1 : 0)
+    }
+}
