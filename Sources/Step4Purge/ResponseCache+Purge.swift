@@ -25,7 +25,7 @@ extension ResponseCache {
     func purge(_ key: CacheKey) -> PurgedKey {
         let path = path(for: key)
         let wasCached = withIndex { index in
-            purges.withLock { $0.record(.key(key)) }
+            _ = purges.withLock { $0.record(.key(key)) }
             let hadEntry = index.discardEntry(for: key)
             // The file goes even when the index did not know it (the loader may not have reached it).
             let hadFile = unlink(path) == 0
@@ -50,7 +50,7 @@ extension ResponseCache {
     func purge(prefix: String) -> PrefixPurge {
         guard isLoaded else { return .loading }
         let keys = withIndex { index in
-            purges.withLock { $0.record(.prefix(prefix)) }
+            _ = purges.withLock { $0.record(.prefix(prefix)) }
             return index.keysWithEntries(startingWith: prefix)
         }
         var purged: [CacheKey] = []

@@ -15,6 +15,10 @@ final class CacheFileWriter: StorageWriter {
     private let validUntil: ContinuousClock.Instant
     /// The last purge before the upstream was asked: a purge of `key` after it means no store.
     private let purgeEpoch: UInt64
+    /// When the response was stored, in Unix seconds (the header's `date`).
+    private let storedAt: Int64
+    /// The body bytes written so far.
+    private var bodyLength = 0
 
     /// Starts `key`'s file with `header` and `storedHead` (the upstream's head as received);
     /// `nil`, reported, when the file cannot be created.
@@ -31,11 +35,13 @@ final class CacheFileWriter: StorageWriter {
         self.key = key
         self.validUntil = validUntil
         self.purgeEpoch = purgeEpoch
+        storedAt = header.date
     }
 
     func append(_ piece: ArraySlice<UInt8>) -> Bool {
         do {
             try file.append(piece)
+            bodyLength += piece.count
             return true
         } catch {
             cache.reportWriteFailure(error)
@@ -44,7 +50,8 @@ final class CacheFileWriter: StorageWriter {
     }
 
     func commit() {
-        cache.commit(file, validUntil: validUntil, bodyStart: file.bodyStart, for: key, purgeEpoch: purgeEpoch)
+        cache.commit(file, validUntil: validUntil, bodyStart: file.bodyStart, bodyLength: bodyLength, storedAt: storedAt,
+                     for: key, purgeEpoch: purgeEpoch)
     }
 }
 // ANCHOR_END: cache-file-writer

@@ -14,6 +14,18 @@ struct CachedResponse: Sendable, Equatable {
     let size: Int
     /// Where the body starts in the file: a HIT reads this many bytes to check the entry.
     let bodyStart: Int
+    /// The body's length in bytes: what a GET answered with the whole entry sends.
+    let bodyLength: Int
+    /// When the response was stored, in Unix seconds (the file's `date`).
+    let storedAt: Int64
+
+    init(validUntil: ContinuousClock.Instant, size: Int, bodyStart: Int, bodyLength: Int = 0, storedAt: Int64 = 0) {
+        self.validUntil = validUntil
+        self.size = size
+        self.bodyStart = bodyStart
+        self.bodyLength = bodyLength
+        self.storedAt = storedAt
+    }
 
     /// Whether a request at `now` may be answered with this entry instead of asking the upstream.
     func isFresh(at now: ContinuousClock.Instant) -> Bool {

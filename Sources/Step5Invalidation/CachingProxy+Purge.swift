@@ -20,6 +20,7 @@ extension CachingProxy {
         // Only a final `*` is special: `/images/*` is a prefix, `/a*b.jpg` a key like any other.
         guard key.rawValue.hasSuffix("*") else {
             let purged = cache.purge(key)
+            if purged.wasCached { ProxyMetrics.increment(metrics.purges) }
             return .json(purged.wasCached ? .ok : .notFound,
                          PurgeAnswer(status: purged.wasCached ? "purged" : "not cached", key: key.rawValue, path: purged.path))
         }
@@ -30,6 +31,7 @@ extension CachingProxy {
                                                           reason: "the cache directory is still being loaded; try again"),
                          headerFields: ["Retry-After": "1"])
         case .purged(let keys):
+            if !keys.isEmpty { ProxyMetrics.increment(metrics.purges) }
             let shown = keys.map(\.rawValue).sorted().prefix(Self.purgedKeysShown)
             return .json(keys.isEmpty ? .notFound : .ok,
                          PurgeAnswer(status: keys.isEmpty ? "not cached" : "purged", prefix: prefix, count: keys.count,
@@ -55,16 +57,4 @@ struct PurgeAnswer: Encodable {
     var keys: [String]?
     var truncated: Bool?
     var reason: String?
-}
-
-extension HTTPResponse {
-    /// A response with `body` as JSON, one line, keys in a fixed order.
-    fileprivate static func json(_ status: HTTPStatus, _ body: some Encodable, headerFields: HTTPFields = [:]) -> HTTPResponse {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let bytes = (try? encoder.encode(body)).map { Array($0) + [0x0A] } ?? Array("{}\n".utf8)
-        var fields = headerFields
-        fields["Content-Type"] = "application/json"
-        return HTTPResponse(status: status, headerFields: fields, body: .bytes(bytes))
-    }
 }

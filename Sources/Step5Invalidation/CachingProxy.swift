@@ -22,8 +22,13 @@ import NginxCache
 ///   it is answered here, never forwarded.
 /// - Every other method is forwarded with its body; the answer is relayed and never stored, and
 ///   the request is not a use.
-/// - Misses are not coalesced (nginx's default, `proxy_cache_lock off`): concurrent requests for
-///   a key all go upstream, and the last complete answer stored wins.
+/// - Misses are coalesced (`CachingProxy+Coalescing.swift`): while one GET of a key waits for the
+///   upstream, later misses of that key follow it and get its answer as it arrives, instead of
+///   asking again. With `coalescesMisses` off (nginx's default, `proxy_cache_lock off`),
+///   concurrent requests for a key all go upstream, and the last complete answer stored wins.
+/// - Usage is counted: per key its HITs and body bytes sent (in the index, under the lock a
+///   request takes anyway), and for the proxy its upstream requests, errors, coalesced misses,
+///   purges and invalidations (`ProxyMetrics`); the admin API reports them.
 /// - The upstream gets the client's end-to-end fields with `Host: <upstream host:port>`, the client
 ///   gets the upstream's end-to-end fields: hop-by-hop fields stop here, both ways.
 /// - An upstream that cannot be reached, or sends no valid answer, is a `502`; one that does not
@@ -41,6 +46,10 @@ struct CachingProxy: HTTPHandler {
     let proxyHost: String
     /// The clients that may PURGE.
     let purgeAllow: [AddressBlock]
+    /// The fetches in flight that misses may follow; `nil` when misses are not coalesced.
+    let sharedFetches: SharedFetches?
+    /// The proxy's counters, which the admin API reports.
+    let metrics: ProxyMetrics
 
     // ANCHOR: added-fields
     /// nginx's `add_header` (without `always`) adds its field only to responses with these
@@ -61,21 +70,28 @@ struct CachingProxy: HTTPHandler {
     /// A proxy for `upstream` that waits at most `upstreamTimeout` for each answer (and for each
     /// read of its body), storing into `cache` what `policy` allows.
     init(upstream: UpstreamAddress, upstreamTimeout: Duration, policy: StoragePolicy, cache: ResponseCache,
-         purgeAllow: [AddressBlock] = CachingProxy.loopback) {
+         purgeAllow: [AddressBlock] = CachingProxy.loopback, sharedFetches: SharedFetches? = SharedFetches(),
+         metrics: ProxyMetrics = ProxyMetrics()) {
         client = HTTPClient(upstream: upstream, responseTimeout: upstreamTimeout)
         self.cache = cache
         self.policy = policy
         proxyHost = upstream.proxyHost
         self.purgeAllow = purgeAllow
+        self.sharedFetches = sharedFetches
+        self.metrics = metrics
     }
 
     // ANCHOR: respond
     /// The answer to `request`: from the cache, or from the upstream.
     func respond(to request: HTTPRequest) -> HTTPResponse {
         switch request.method {
-        case .get, .head: respondThroughCache(to: request)
-        case .purge: purge(request)
-        default: forward(request)
+        case .get, .head:
+            return respondThroughCache(to: request)
+        case .purge:
+            return purge(request)
+        default:
+            ProxyMetrics.increment(metrics.forwardedRequests)
+            return forward(request)
         }
     }
     // ANCHOR_END: respond
@@ -83,24 +99,59 @@ struct CachingProxy: HTTPHandler {
     // MARK: - GET and HEAD: through the cache
 
     // ANCHOR: through-cache
-    /// A HIT from its file, or a MISS or EXPIRED relayed from the upstream and stored if it may be.
+    /// A HIT from its file, or a MISS or EXPIRED relayed from the upstream (or from another miss
+    /// of the key already asking it) and stored if it may be.
     private func respondThroughCache(to request: HTTPRequest) -> HTTPResponse {
         let key = CacheKey(proxyHost: proxyHost, target: upstreamTarget(of: request))
+        // A plain GET is answered with the whole body on a HIT: its bytes are counted with the
+        // use, under the same lock, so statistics cost the HIT path no second lock.
+        let isPlainGet = request.method == .get && !Self.asksConditionallyOrForRange(request)
         // Why so little before a HIT: this is the path the benchmark measures. One lock, which
         // counts the use and finds the entry, then one open, one read of the file's first bytes
         // and a body the kernel sends from the file.
         let cacheStatus: String
         let isAdmitted: Bool
-        switch cache.lookUp(key) {
+        switch cache.lookUp(key, countsBodyAsSent: isPlainGet) {
         case .hit(let cached):
-            if let file = cache.openFile(of: cached, for: key) { return makeHitResponse(from: file, to: request) }
+            if let file = cache.openFile(of: cached, for: key) {
+                let response = makeHitResponse(from: file, to: request)
+                if !isPlainGet, request.method == .get { cache.recordSent(Int(response.body.count ?? 0), for: key) }
+                return response
+            }
             // The file vanished or failed a check: a MISS whose answer refills it, as in nginx.
+            cache.revertHit(of: cached, for: key, countedBody: isPlainGet)
             (cacheStatus, isAdmitted) = ("MISS", true)
         case .expired: (cacheStatus, isAdmitted) = ("EXPIRED", true)
         case .miss(let isAdmittedByUses): (cacheStatus, isAdmitted) = ("MISS", isAdmittedByUses)
         }
-        // A purge of this key from now on wins: this answer is then relayed but not stored.
+        // A purge or invalidation of this key from now on wins: this answer is then relayed but not stored.
         let purgeEpoch = cache.purges.withLock { $0.epoch }
+        guard let sharedFetches else {
+            return fetch(key, for: request, cacheStatus: cacheStatus, isAdmitted: isAdmitted, purgeEpoch: purgeEpoch, sharing: nil)
+        }
+        let role = sharedFetches.role(for: key, readsBody: request.method == .get, canLead: isPlainGet,
+                                      purgeEpoch: purgeEpoch) { since in
+            cache.purges.withLock { $0.hasPurged(key, since: since) }
+        }
+        switch role {
+        case .leader(let fetch):
+            return self.fetch(key, for: request, cacheStatus: cacheStatus, isAdmitted: isAdmitted, purgeEpoch: purgeEpoch,
+                              sharing: fetch)
+        case .follower(let ticket):
+            // nil: the leader's answer is not one to share; ask the upstream like any miss.
+            if let response = follow(ticket, for: request, key: key) { return response }
+        case .alone:
+            break
+        }
+        return fetch(key, for: request, cacheStatus: cacheStatus, isAdmitted: isAdmitted, purgeEpoch: purgeEpoch, sharing: nil)
+    }
+
+    /// The upstream's answer to `request`, relayed with `cacheStatus` and stored if `isAdmitted`
+    /// and the policy allows, unless `key` is purged after `purgeEpoch`; shared with followers
+    /// through `sharing` when given.
+    private func fetch(_ key: CacheKey, for request: HTTPRequest, cacheStatus: String, isAdmitted: Bool,
+                       purgeEpoch: UInt64, sharing shared: SharedFetch?) -> HTTPResponse {
+        ProxyMetrics.increment(metrics.upstreamRequests)
         let upstreamResponse: HTTPClientResponse
         do {
             // Why GET for HEAD: like nginx, so that the entry gets the body a later GET needs.
@@ -108,12 +159,15 @@ struct CachingProxy: HTTPHandler {
                                                headerFields: forwardedFields(of: request, isStoring: isAdmitted),
                                                body: request.body)
         } catch {
-            return failure(error)
+            ProxyMetrics.increment(metrics.upstreamErrors)
+            let response = failure(error)
+            if let shared { endSharing(shared, for: key, with: .failed(response)) }
+            return response
         }
         // Fresh from when the head arrived, as nginx counts it; `nil` when not to be stored.
         let receivedAt = cache.now()
-        let lifetime = isAdmitted ? policy.freshnessLifetime(of: upstreamResponse.status,
-                                                             headerFields: upstreamResponse.headerFields) : nil
+        let storableLifetime = policy.freshnessLifetime(of: upstreamResponse.status, headerFields: upstreamResponse.headerFields)
+        let lifetime = isAdmitted ? storableLifetime : nil
         let destination = lifetime.map { lifetime in
             // The file keeps the upstream's head as received, and its times in Unix seconds.
             let storedHead = policy.storedHead(of: upstreamResponse.rawHead)
@@ -128,7 +182,12 @@ struct CachingProxy: HTTPHandler {
                                 validUntil: receivedAt + lifetime, purgeEpoch: purgeEpoch)
             }
         }
-        return relay(upstreamResponse, to: request, cacheStatus: cacheStatus, storingIn: destination)
+        let response = relay(upstreamResponse, to: request, cacheStatus: cacheStatus, storingIn: destination)
+        // Only an answer that could be stored is shared: one meant for this client alone
+        // (`private`, `no-store`, a cookie not to be stored) is not given to others.
+        let isShared = shared != nil && storableLifetime != nil
+        if let shared, !isShared { endSharing(shared, for: key, with: .notShared) }
+        return countingSentBytes(of: response, for: key, sharingWith: isShared ? shared : nil)
     }
     // ANCHOR_END: through-cache
 
@@ -149,6 +208,14 @@ struct CachingProxy: HTTPHandler {
         return fields
     }
     // ANCHOR_END: forwarded-fields
+}
+
+extension CachingProxy {
+    /// Whether `request` may be answered with less than the whole body (a `304`, a `206`).
+    static func asksConditionallyOrForRange(_ request: HTTPRequest) -> Bool {
+        request.headerFields.contains("If-None-Match") || request.headerFields.contains("If-Modified-Since")
+            || request.headerFields.contains("Range")
+    }
 }
 
 extension Duration {

@@ -15,6 +15,10 @@
 ///   `takeRemovedEntries()` hands the queue to the cache, which deletes the files. The index
 ///   itself never touches the disk, so tests can drive it alone.
 ///
+/// Beside the nodes it keeps a `SourceIndex` (which keys are variants of which source image, for
+/// invalidation) and usage statistics: per key its HITs and the body bytes sent, and counters
+/// for the whole cache, all updated under the lock a request takes anyway.
+///
 /// Every operation is O(1), amortised over the nodes it forgets: nodes live in an array and link
 /// to each other by index, so moving one to the recently used end rewrites a few integers and
 /// allocates nothing. Not safe to share between threads: `ResponseCache` keeps it under a lock.
@@ -44,6 +48,9 @@ struct KeyIndex: Sendable {
         var uses: Int
         var lastUse: ContinuousClock.Instant
         var entry: CachedResponse?
+        /// The uses answered from the entry, and the body bytes sent for the key.
+        var hits = 0
+        var bytesSent = 0
         /// The slots of the nodes used just before and just after this one; `nil` at the ends.
         var older: Int?
         var newer: Int?
@@ -77,24 +84,32 @@ struct KeyIndex: Sendable {
     private(set) var zoneBytesUsed = 0
     /// The keys whose entries were forgotten since the last `takeRemovedEntries()`: their files go.
     private var removedEntries: [CacheKey] = []
+    /// The keys with an entry, by the source images they are variants of.
+    private(set) var sources: SourceIndex
+    /// What happened since the start, for the whole cache.
+    private(set) var counters = CacheCounters()
 
-    /// An empty index whose zone of `keysZoneSize` bytes holds at most `keysZoneSize / bytesPerKey` keys.
-    init(minUses: Int, maxSize: Int, keysZoneSize: Int, inactive: Duration) {
+    /// An empty index whose zone of `keysZoneSize` bytes holds at most `keysZoneSize / bytesPerKey`
+    /// keys, finding sources in the query parameter `sourceParameter` too when it is given.
+    init(minUses: Int, maxSize: Int, keysZoneSize: Int, inactive: Duration, sourceParameter: String? = nil) {
         precondition(minUses >= 1 && maxSize >= 0 && keysZoneSize >= Self.bytesPerKey && inactive > .zero)
         self.minUses = minUses
         self.maxSize = maxSize
         self.keysZoneSize = keysZoneSize
         self.inactive = inactive
+        sources = SourceIndex(sourceParameter: sourceParameter)
     }
 
     // MARK: - Counting uses
 
     // ANCHOR: use
-    /// Counts a GET or HEAD of `key` at `now` and says how to answer it.
+    /// Counts a GET or HEAD of `key` at `now` and says how to answer it; a HIT is counted too,
+    /// with the entry's whole body as bytes sent when `countsBodyAsSent` (a plain GET, which a
+    /// HIT answers with the whole body: counting it here costs no second lock).
     ///
     /// `now` never goes backwards between calls; the list is then ordered by last use, which is
     /// what lets forgetting inactive keys look only at the oldest end.
-    mutating func use(_ key: CacheKey, at now: ContinuousClock.Instant) -> CacheLookup {
+    mutating func use(_ key: CacheKey, at now: ContinuousClock.Instant, countsBodyAsSent: Bool = false) -> CacheLookup {
         forgetInactiveNodes(at: now)
         let slot: Int
         if let existing = slotsByKey[key] {
@@ -105,12 +120,24 @@ struct KeyIndex: Sendable {
         } else if let inserted = insert(Node(key: key, uses: 1, lastUse: now)) {
             slot = inserted
         } else {
+            counters.misses += 1
             return .miss(isAdmitted: false)  // a key larger than the whole zone is never remembered
         }
         guard let entry = nodes[slot].entry else {
+            counters.misses += 1
             return .miss(isAdmitted: nodes[slot].uses >= minUses)
         }
-        return entry.isFresh(at: now) ? .hit(entry) : .expired
+        guard entry.isFresh(at: now) else {
+            counters.expired += 1
+            return .expired
+        }
+        nodes[slot].hits += 1
+        counters.hits += 1
+        if countsBodyAsSent {
+            nodes[slot].bytesSent += entry.bodyLength
+            counters.bytesSent += entry.bodyLength
+        }
+        return .hit(entry)
     }
     // ANCHOR_END: use
 
@@ -129,9 +156,11 @@ struct KeyIndex: Sendable {
             storedBytes -= old.size
         } else {
             entryCount += 1
+            sources.insert(key)
         }
         nodes[slot].entry = entry
         storedBytes += entry.size
+        counters.stores += 1
         // As nginx's cache manager does when the cache is over max_size, whole nodes go, with or
         // without an entry: each was used less recently than every node kept, so its use count
         // is the least worth keeping too, and dropping it is O(1).
@@ -191,6 +220,7 @@ struct KeyIndex: Sendable {
         linkAsOldest(slot)
         storedBytes += entry.size
         entryCount += 1
+        sources.insert(key)
         return true
     }
     // ANCHOR_END: load
@@ -220,6 +250,7 @@ struct KeyIndex: Sendable {
         storedBytes -= entry.size
         entryCount -= 1
         nodes[slot].entry = nil
+        sources.remove(key)
         return true
     }
 
@@ -240,6 +271,46 @@ struct KeyIndex: Sendable {
         }
     }
     // ANCHOR_END: purge-entries
+
+    // ANCHOR: source-entries
+    /// The keys with an entry that are variants of `source`: found in the source index, O(1) plus
+    /// the keys found, without reading any file.
+    func keysWithEntries(from source: SourcePath) -> Set<CacheKey> {
+        sources.keys(from: source)
+    }
+    // ANCHOR_END: source-entries
+
+    // MARK: - Usage statistics
+
+    /// Adds `bytes` of body sent for `key` (a MISS, or a HIT whose body was not counted in `use`).
+    mutating func recordSent(_ bytes: Int, for key: CacheKey) {
+        counters.bytesSent += bytes
+        if let slot = slotsByKey[key] { nodes[slot].bytesSent += bytes }
+    }
+
+    /// Takes back a HIT counted by `use` whose file then failed its checks: it was a MISS.
+    mutating func revertHit(of entry: CachedResponse, for key: CacheKey, countedBody: Bool) {
+        let bytes = countedBody ? entry.bodyLength : 0
+        counters.hits -= 1
+        counters.misses += 1
+        counters.bytesSent -= bytes
+        if let slot = slotsByKey[key] {
+            nodes[slot].hits -= 1
+            nodes[slot].bytesSent -= bytes
+        }
+    }
+
+    /// The `limit` most used keys, most used first (ties: the most recently used first).
+    func mostUsedKeys(limit: Int) -> [KeyStatistics] {
+        let slots = slotsByKey.values.sorted { left, right in
+            (nodes[left].uses, nodes[left].lastUse) > (nodes[right].uses, nodes[right].lastUse)
+        }
+        return slots.prefix(limit).map { slot in
+            let node = nodes[slot]
+            return KeyStatistics(key: node.key, uses: node.uses, hits: node.hits, lastUse: node.lastUse,
+                                 bytesSent: node.bytesSent, entry: node.entry)
+        }
+    }
 
     /// The keys whose entries were forgotten since the last call: their files are to be deleted.
     mutating func takeRemovedEntries() -> [CacheKey] {
@@ -308,6 +379,7 @@ struct KeyIndex: Sendable {
         nodes[slot].entry = entry
         storedBytes += entry.size
         entryCount += 1
+        sources.insert(nodes[slot].key)
     }
 
     /// Forgets the node in `slot`: its key, its use count and its entry.
@@ -321,6 +393,8 @@ struct KeyIndex: Sendable {
             storedBytes -= entry.size
             entryCount -= 1
             removedEntries.append(nodes[slot].key)
+            sources.remove(nodes[slot].key)
+            counters.evictions += 1
         }
         nodes[slot].entry = nil
         nodes[slot].key = Self.vacantKey
@@ -354,4 +428,30 @@ struct KeyIndex: Sendable {
         newest = slot
     }
     // ANCHOR_END: move-to-newest
+}
+
+/// One key's usage, as `KeyIndex.mostUsedKeys(limit:)` reports it.
+struct KeyStatistics: Sendable {
+    let key: CacheKey
+    /// GET and HEAD requests since the key was last remembered anew.
+    let uses: Int
+    let hits: Int
+    let lastUse: ContinuousClock.Instant
+    /// Body bytes sent for the key, HITs and MISSes.
+    let bytesSent: Int
+    /// The key's entry, if it has one.
+    let entry: CachedResponse?
+}
+
+/// What happened in a cache since the start: the counters `/metrics` exposes.
+struct CacheCounters: Sendable, Equatable {
+    var hits = 0
+    var misses = 0
+    var expired = 0
+    /// Body bytes sent, HITs and MISSes.
+    var bytesSent = 0
+    /// Responses stored.
+    var stores = 0
+    /// Entries forgotten to stay within the bounds, or after `inactive` without a use.
+    var evictions = 0
 }

@@ -1,8 +1,9 @@
 import HTTPCore
 import NginxCache
 
-/// Step 4's command line: where to listen, which upstream to forward to, how long to wait for it,
-/// where the cache lives on disk, and its rules: admission, freshness and bounds, in nginx's notation.
+/// Step 5's command line: where to listen, which upstream to forward to, how long to wait for it,
+/// where the cache lives on disk, and its rules: admission, freshness and bounds, in nginx's
+/// notation; and the admin API: where it listens, its token's file, its history's file.
 struct ProxyOptions: Equatable {
     static let usage = """
         usage: Step5Invalidation [--host ADDRESS] [--port PORT] [--upstream URL] [--upstream-timeout TIME]
@@ -10,10 +11,15 @@ struct ProxyOptions: Equatable {
                           [--min-uses N] [--valid TIME] [--max-size SIZE] [--inactive TIME]
                           [--keys-zone SIZE] [--no-store-set-cookie | --strip-set-cookie]
                           [--purge-allow ADDRESS[/BITS]]... [--max-connections N]
+                          [--admin-host ADDRESS] [--admin-port PORT] [--token-file FILE]
+                          [--history FILE] [--source-param NAME] [--no-coalesce]
 
         A caching proxy that stores a response in a file, in nginx's cache format, once its
         URL has been asked for --min-uses times, keeps it fresh for --valid, and stays within
-        --max-size. Entries on disk are served again after a restart.
+        --max-size. Entries on disk are served again after a restart. Concurrent misses of
+        one URL share one upstream request. A second listener, the admin API, invalidates
+        every cached variant of a source image (DELETE /invalidate), keeps a history of what
+        it did, and reports usage (GET /stats, GET /metrics).
 
           --host ADDRESS           address to listen on (default 127.0.0.1)
           --port PORT              port to listen on, 0 for any free port (default 8080)
@@ -47,6 +53,18 @@ struct ProxyOptions: Equatable {
                                    10.0.0.0/8; repeat for more (default 127.0.0.0/8 and ::1)
           --max-connections N      connections served at once; at the limit, idle ones
                                    are closed to admit new clients (default 1024)
+          --admin-host ADDRESS     address of the admin API (default 127.0.0.1)
+          --admin-port PORT        port of the admin API, 0 for any free port (default 8081)
+          --token-file FILE        the file holding the admin API's bearer token; or set
+                                   STEP5_INVALIDATION_TOKEN. Without a token, invalidation
+                                   is off. Never given on the command line: ps shows it
+          --history FILE           where each invalidation is recorded, one JSON line each
+                                   (default: beside the cache directory, DIR-invalidations.jsonl)
+          --source-param NAME      a query parameter that names a key's source image too,
+                                   as url in /resize?url=http://origin/1.jpg&width=300
+          --no-coalesce            every miss asks the upstream itself (nginx's default,
+                                   proxy_cache_lock off); by default concurrent misses of
+                                   one URL share one upstream request
           -h, --help               show this help
         """
 
@@ -65,6 +83,12 @@ struct ProxyOptions: Equatable {
     var storesSetCookie = true
     var replaysSetCookie = true
     var purgeAllow = CachingProxy.loopback
+    var adminHost = "127.0.0.1"
+    var adminPort = 8081
+    var tokenFile: String?
+    var historyFile: String?
+    var sourceParameter: String?
+    var coalescesMisses = true
 
     /// The defaults, as `usage` states them.
     init() {}
@@ -90,6 +114,21 @@ struct ProxyOptions: Equatable {
         if !storesSetCookie, !replaysSetCookie {
             throw .conflictingOptions("--no-store-set-cookie", "--strip-set-cookie")
         }
+        adminHost = try arguments.value(of: "--admin-host") ?? adminHost
+        adminPort = try arguments.value(of: "--admin-port", as: .port) ?? adminPort
+        tokenFile = try arguments.value(of: "--token-file")
+        historyFile = try arguments.value(of: "--history")
+        sourceParameter = try arguments.value(of: "--source-param", as: .parameterName)
+        coalescesMisses = try !arguments.flag("--no-coalesce")
+    }
+
+    /// The invalidation history's file: `--history`, or `DIR-invalidations.jsonl` beside the
+    /// cache directory `DIR`, outside its levels, so the cache loader never meets it.
+    var historyPath: String {
+        if let historyFile { return historyFile }
+        var directory = cacheDirectory
+        while directory.count > 1, directory.hasSuffix("/") { directory.removeLast() }
+        return directory + "-invalidations.jsonl"
     }
 
     /// A warning for the start-up output while a stored cookie reaches every client; `nil` otherwise.
@@ -105,7 +144,7 @@ struct ProxyOptions: Equatable {
     func makeCache(now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
                    report: @escaping @Sendable (String) -> Void = ResponseCache.reportToStandardError) -> ResponseCache {
         ResponseCache(directory: CacheDirectory(path: cacheDirectory, levels: levels), minUses: minUses, maxSize: maxSize,
-                      keysZoneSize: keysZoneSize, inactive: inactive, now: now, report: report)
+                      keysZoneSize: keysZoneSize, inactive: inactive, sourceParameter: sourceParameter, now: now, report: report)
     }
 
     /// How often the cache manager forgets inactive keys: often enough that a file outlives its
@@ -158,6 +197,17 @@ extension CommandLineArguments.ValueFormat where Value == Int {
     fileprivate static var keysZoneSize: Self {
         Self(expected: "a size of at least \(KeyIndex.bytesPerKey) (one key) such as 1m or 10m") { text in
             Int(nginxSize: text).flatMap { $0 >= KeyIndex.bytesPerKey ? $0 : nil }
+        }
+    }
+}
+
+extension CommandLineArguments.ValueFormat where Value == String {
+    /// A query parameter's name: letters, digits, `-`, `_` and `.`.
+    fileprivate static var parameterName: Self {
+        Self(expected: "a query parameter name such as url") { text in
+            !text.isEmpty && text.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || [0x2D, 0x5F, 0x2E].contains(byte)
+            } ? text : nil
         }
     }
 }

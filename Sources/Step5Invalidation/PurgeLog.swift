@@ -1,5 +1,5 @@
 // ANCHOR: purge-log
-/// The recent purges, numbered, so that a response whose upstream request began before a purge
+/// The recent purges and invalidations, numbered, so that a response whose upstream request began before a purge
 /// of its key is relayed but never stored: the purge wins over a miss in flight.
 ///
 /// A miss notes `epoch` before it asks the upstream; when its file is about to be committed,
@@ -13,11 +13,15 @@ struct PurgeLog: Sendable {
         case key(CacheKey)
         /// Every key that starts with this text.
         case prefix(String)
+        /// Every variant of a source image (`SourceIndex.sources(of:sourceParameter:)`).
+        case source(SourcePath, sourceParameter: String?)
 
         func matches(_ key: CacheKey) -> Bool {
             switch self {
             case .key(let purged): purged == key
             case .prefix(let prefix): key.rawValue.hasPrefix(prefix)
+            case .source(let source, let sourceParameter):
+                SourceIndex.sources(of: key, sourceParameter: sourceParameter).contains(source)
             }
         }
     }

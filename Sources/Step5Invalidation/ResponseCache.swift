@@ -28,6 +28,8 @@ final class ResponseCache: Sendable {
     let directory: CacheDirectory
     /// The most bytes of files kept; a response larger than this is not worth writing.
     let maxSize: Int
+    /// The query parameter that names a key's source image, besides its path (`SourceIndex`).
+    let sourceParameter: String?
     /// Where the cache reads the time: the continuous clock, or one a test moves by hand.
     let now: @Sendable () -> ContinuousClock.Instant
     /// Where problems with files are reported, one line each (standard error by default).
@@ -44,13 +46,16 @@ final class ResponseCache: Sendable {
     /// An empty index over `directory` with these limits (see `KeyIndex`), reading the time from
     /// `now`; `load()` fills it from the files already there.
     init(directory: CacheDirectory, minUses: Int, maxSize: Int, keysZoneSize: Int, inactive: Duration,
+         sourceParameter: String? = nil,
          now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
          report: @escaping @Sendable (String) -> Void = ResponseCache.reportToStandardError) {
         self.directory = directory
         self.maxSize = maxSize
+        self.sourceParameter = sourceParameter
         self.now = now
         self.report = report
-        index = Lock(KeyIndex(minUses: minUses, maxSize: maxSize, keysZoneSize: keysZoneSize, inactive: inactive))
+        index = Lock(KeyIndex(minUses: minUses, maxSize: maxSize, keysZoneSize: keysZoneSize, inactive: inactive,
+                              sourceParameter: sourceParameter))
     }
 
     /// The path of `key`'s file: `DIR/5/7f/b37ddbaa7469e61f7b5caa77983547f5` for levels `1:2`.
@@ -60,10 +65,11 @@ final class ResponseCache: Sendable {
 
     // ANCHOR: look-up
     /// Counts a GET or HEAD of `key` as a use and says how to answer it: the one lock a request
-    /// takes (two while the loader runs and the key is not indexed yet).
-    func lookUp(_ key: CacheKey) -> CacheLookup {
+    /// takes (two while the loader runs and the key is not indexed yet). A HIT counts the entry's
+    /// whole body as sent when `countsBodyAsSent` (see `KeyIndex.use`).
+    func lookUp(_ key: CacheKey, countsBodyAsSent: Bool = false) -> CacheLookup {
         // The clock is read under the lock, so the index sees instants in order (see `use`).
-        let lookup = withIndex { $0.use(key, at: now()) }
+        let lookup = withIndex { $0.use(key, at: now(), countsBodyAsSent: countsBodyAsSent) }
         guard case .miss = lookup, loading.load(ordering: .acquiring) else { return lookup }
         // While the loader runs, a key it has not reached yet may have a file: look at it, as
         // nginx does while its cache is "cold".
@@ -115,13 +121,14 @@ final class ResponseCache: Sendable {
     /// room for it; or, when the entry may not be kept (too large, its key forgotten while its
     /// response was on the way, or purged since `purgeEpoch`, when its upstream request began),
     /// removes it. Either way nothing of it is left unaccounted.
-    func commit(_ file: PendingCacheFile, validUntil: ContinuousClock.Instant, bodyStart: Int, for key: CacheKey,
-                purgeEpoch: UInt64) {
+    func commit(_ file: PendingCacheFile, validUntil: ContinuousClock.Instant, bodyStart: Int, bodyLength: Int,
+                storedAt: Int64, for key: CacheKey, purgeEpoch: UInt64) {
         guard let size = file.diskSize() else {
             file.abandon()
             return
         }
-        let entry = CachedResponse(validUntil: validUntil, size: Int(clamping: size), bodyStart: bodyStart)
+        let entry = CachedResponse(validUntil: validUntil, size: Int(clamping: size), bodyStart: bodyStart,
+                                   bodyLength: bodyLength, storedAt: storedAt)
         withIndex { index in
             guard index.canStore(entry, for: key), !purges.withLock({ $0.hasPurged(key, since: purgeEpoch) }) else {
                 file.abandon()
@@ -238,7 +245,9 @@ final class ResponseCache: Sendable {
     private func entry(for loaded: CacheLoader.LoadedEntry) -> CachedResponse {
         let remaining = loaded.header.validUntil - Int64(time(nil))
         return CachedResponse(validUntil: now() + .seconds(remaining), size: Int(clamping: loaded.diskSize),
-                              bodyStart: Int(loaded.header.bodyStart))
+                              bodyStart: Int(loaded.header.bodyStart),
+                              bodyLength: Int(clamping: loaded.fileSize) - Int(loaded.header.bodyStart),
+                              storedAt: loaded.header.date)
     }
 
     /// While loading: `key`'s file, if it has a valid one, joins the index and says how to answer.

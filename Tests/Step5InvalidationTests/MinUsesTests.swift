@@ -133,10 +133,13 @@ struct MinUsesTests {
         #expect(received.allSatisfy { $0["Cookie"] == "c=1" })
     }
 
-    @Test("Concurrent misses are not coalesced, as in nginx by default: all ten reach the origin")
+    @Test("With --no-coalesce, concurrent misses are not coalesced, as in nginx by default: all ten reach the origin")
     func noCoalescing() throws {
         let origin = try ProxyFixture.makeImageOrigin(delay: .milliseconds(300))
-        let fixture = try ProxyFixture(upstream: origin.upstream) { $0.minUses = 1 }
+        let fixture = try ProxyFixture(upstream: origin.upstream) { options in
+            options.minUses = 1
+            options.coalescesMisses = false
+        }
         let statuses = Mutex<[String]>([])
         let group = DispatchGroup()
         for _ in 1...10 {

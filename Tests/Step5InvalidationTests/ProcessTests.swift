@@ -37,7 +37,7 @@ struct ProcessTests {
         }
         let directory = try TemporaryDirectory()
         let cache = directory.path + "/cache"
-        let arguments = ["--upstream", "http://127.0.0.1:\(origin.port)", "--cache-dir", cache, "--min-uses", "1"]
+        let arguments = ["--upstream", "http://127.0.0.1:\(origin.port)", "--cache-dir", cache, "--min-uses", "1", "--admin-port", "0"]
         let first = try ServerProcess(product: "Step5Invalidation", arguments: arguments)
         let client = try RawClient(port: first.port)
         try client.send("GET /3.jpg HTTP/1.1\r\nHost: t\r\n\r\n")
@@ -75,7 +75,7 @@ struct ProcessTests {
         let proxy = try ServerProcess(executable: "/bin/sh", arguments: [
             "-c", "ulimit -f 128 && exec \"$0\" \"$@\" 2>&1", product + "/Step5Invalidation",
             "--upstream", "http://127.0.0.1:\(origin.port)", "--cache-dir", cache, "--min-uses", "1",
-            "--no-store-set-cookie",  // no start-up warning before the address line
+            "--admin-port", "0", "--no-store-set-cookie",  // no start-up warning before the address line
         ])
         for _ in 1...2 {
             let response = try RawClient(port: proxy.port).request(.get, "/3.jpg")
@@ -98,6 +98,7 @@ struct ProcessTests {
         let cache = directory.path + "/cache"
         let proxy = try ServerProcess(product: "Step5Invalidation", arguments: [
             "--upstream", "http://127.0.0.1:\(origin.port)", "--cache-dir", cache, "--min-uses", "1", "--inactive", "1s",
+            "--admin-port", "0",
         ])
         _ = try RawClient(port: proxy.port).request(.get, "/1.jpg")
         #expect(FileTree.files(under: cache).count == 1)
@@ -108,7 +109,7 @@ struct ProcessTests {
     func createsTheCacheDirectory() throws {
         let directory = try TemporaryDirectory()
         let cache = directory.path + "/a/b/cache"
-        let proxy = try ServerProcess(product: "Step5Invalidation", arguments: ["--cache-dir", cache])
+        let proxy = try ServerProcess(product: "Step5Invalidation", arguments: ["--cache-dir", cache, "--admin-port", "0"])
         let summary = proxy.waitForOutputLine(containing: "cache: ")
         #expect(summary?.hasPrefix("cache: 0 entries, 0.0 MB, loaded from \(cache) in ") == true, "\(proxy.output)")
         let attributes = try FileManager.default.attributesOfItem(atPath: cache)

@@ -5,7 +5,7 @@ import TestSupport
 @testable import Step5Invalidation
 import NginxCache
 
-/// A `CachingProxy` on a free port in front of a stub origin, for one test.
+/// A `CachingProxy` on a free port in front of a stub origin, and its admin API on another, for one test.
 ///
 /// The proxy runs in-process with the options a test gives (the command line's defaults
 /// otherwise), so a test can look into its cache as well as at what the origin received. Both
@@ -45,7 +45,7 @@ struct ProxyFixture {
     /// Starts a proxy for `upstream` with `options` (their host, port and upstream are ignored),
     /// its cache in `directory` (a new empty one unless given), its index loaded from it.
     init(upstream: UpstreamAddress, options: ProxyOptions = ProxyOptions(), upstreamTimeout: Duration = .seconds(10),
-         directory: TemporaryDirectory? = nil) throws {
+         directory: TemporaryDirectory? = nil, adminToken: String? = ProxyFixture.token) throws {
         let clock = clock
         let directory = try directory ?? TemporaryDirectory()
         self.directory = directory
@@ -55,9 +55,30 @@ struct ProxyFixture {
         let cache = options.makeCache(now: { clock.now }, report: { reports.append($0) })
         try cache.directory.createIfMissing()
         _ = try cache.load()
+        let sharedFetches = options.coalescesMisses ? SharedFetches() : nil
         proxy = CachingProxy(upstream: upstream, upstreamTimeout: upstreamTimeout, policy: options.policy, cache: cache,
-                             purgeAllow: options.purgeAllow)
+                             purgeAllow: options.purgeAllow, sharedFetches: sharedFetches)
         server = try TestServer(handler: proxy, configuration: ServerConfiguration(serverName: "Step5Invalidation", accessLog: .disabled))
+        history = try InvalidationHistory(path: directory.path + "/history.jsonl") { reports.append($0) }
+        let token = try adminToken.map { try BearerToken(text: $0, source: "the test") }
+        admin = try TestServer(handler: AdminAPI(cache: cache, history: history, token: token, metrics: proxy.metrics,
+                                                 sharedFetches: sharedFetches),
+                               configuration: ServerConfiguration(serverName: "Step5Invalidation", accessLog: .disabled))
+    }
+
+    /// The admin API's token in every fixture that does not say otherwise.
+    static let token = "test-token"
+
+    /// The admin API, on a port of its own, and the history it writes.
+    let admin: TestServer
+    let history: InvalidationHistory
+
+    /// Sends one request to the admin API, with the fixture's token unless `authorization` says otherwise.
+    func adminRequest(_ method: HTTPMethod = .get, _ target: String, authorization: String? = "Bearer \(ProxyFixture.token)",
+                      headerFields: HTTPFields = [:], body: [UInt8] = []) throws -> RawClient.Response {
+        var fields = headerFields
+        if let authorization { fields["Authorization"] = authorization }
+        return try RawClient(port: admin.port).request(method, target, headerFields: fields, body: body)
     }
 
     /// Starts a proxy for `upstream` with the default options changed by `change`.

@@ -1,0 +1,112 @@
+import HTTPCore
+import Synchronization
+
+extension CachingProxy {
+    // MARK: - Request coalescing
+
+    // ANCHOR: follow
+    /// The answer to a miss that follows `ticket`'s fetch: the leader's status and fields, then its
+    /// body from the first byte while it arrives; the leader's `502`/`504` if the upstream failed;
+    /// `nil` when the answer is not shared, or none came within the upstream timeout.
+    func follow(_ ticket: SharedFetch.Ticket, for request: HTTPRequest, key: CacheKey) -> HTTPResponse? {
+        switch ticket.fetch.waitForOutcome(until: .now + client.responseTimeout) {
+        case .notShared:
+            return nil
+        case .failed(let response):
+            ProxyMetrics.increment(metrics.coalescedRequests)
+            return response
+        case .head(let status, let headerFields, let count, let hasBody):
+            ProxyMetrics.increment(metrics.coalescedRequests)
+            guard hasBody else { return HTTPResponse(status: status, headerFields: headerFields, body: .empty) }
+            // A HEAD gets the head only (the server calls no producer for it); the ticket goes with the response.
+            let body = HTTPResponseBody.stream(count: count) { [cache] write in
+                var offset = 0
+                defer { cache.recordSent(offset, for: key) }
+                // Throws when the upstream broke off, or this client fell too far behind: the
+                // server then closes the connection before the body's end, as for the leader.
+                while let bytes = try ticket.fetch.read(ticket, after: offset) {
+                    try write(bytes[...])
+                    offset += bytes.count
+                }
+            }
+            return HTTPResponse(status: status, headerFields: headerFields, body: body)
+        }
+    }
+    // ANCHOR_END: follow
+
+    // ANCHOR: lead
+    /// `response`, relayed from the upstream, with its body bytes counted for `key` once sent,
+    /// and shared with the followers of `shared` when given: its head at once, each piece of its
+    /// body as it passes, then its end or its breaking off.
+    ///
+    /// If this client goes away while followers read, the upstream's body is still read for them.
+    func countingSentBytes(of response: HTTPResponse, for key: CacheKey, sharingWith shared: SharedFetch?) -> HTTPResponse {
+        let lead = shared.map { SharedLead(fetch: $0, key: key, fetches: sharedFetches) }
+        if let lead {
+            // The followers get the fields a HIT would give them: a cookie not stored is this client's alone.
+            var fields = response.headerFields
+            if !policy.replaysSetCookie { fields.removeAll { $0.name.equalsIgnoringASCIICase("Set-Cookie") } }
+            let hasBody = if case .stream = response.body { true } else { false }
+            lead.fetch.publish(.head(status: response.status, headerFields: fields, count: response.body.count, hasBody: hasBody))
+            if !hasBody { lead.end(complete: true) }
+        }
+        guard case .stream(let count, let producer) = response.body else { return response }
+        let body = HTTPResponseBody.stream(count: count) { [cache] write in
+            var sent = 0
+            var clientError: (any Error)?
+            defer { cache.recordSent(sent, for: key) }
+            do {
+                try producer { piece in
+                    lead?.fetch.append(piece)
+                    guard clientError == nil else { return }
+                    do {
+                        try write(piece)
+                        sent += piece.count
+                    } catch {
+                        // Followers still reading need the rest; otherwise stop here.
+                        guard let lead, lead.fetch.hasReaders else { throw error }
+                        clientError = error
+                    }
+                }
+            } catch {
+                lead?.end(complete: false)
+                throw error
+            }
+            lead?.end(complete: true)
+            if let clientError { throw clientError }
+        }
+        return HTTPResponse(status: response.status, headerFields: response.headerFields, body: body)
+    }
+    // ANCHOR_END: lead
+
+    /// Ends `shared` before any body: its followers answer with `outcome`.
+    func endSharing(_ shared: SharedFetch, for key: CacheKey, with outcome: SharedFetch.Outcome) {
+        shared.publish(outcome)
+        sharedFetches?.remove(shared, for: key)
+    }
+}
+
+/// A leader's hold on its shared fetch: ends it exactly once, and, if the response is dropped
+/// before its body was relayed (the client went away first), breaks it off so that no follower
+/// waits for bytes that will never come.
+private final class SharedLead: Sendable {
+    let fetch: SharedFetch
+    let key: CacheKey
+    let fetches: SharedFetches?
+    private let isEnded = Atomic<Bool>(false)
+
+    init(fetch: SharedFetch, key: CacheKey, fetches: SharedFetches?) {
+        self.fetch = fetch
+        self.key = key
+        self.fetches = fetches
+    }
+
+    /// Ends the fetch: its body complete, or broken off.
+    func end(complete: Bool) {
+        guard !isEnded.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        if complete { fetch.finish() } else { fetch.breakOff() }
+        fetches?.remove(fetch, for: key)
+    }
+
+    deinit { end(complete: false) }
+}
