@@ -52,12 +52,17 @@ extension CachingProxy {
         }
         guard case .stream(let count, let producer) = response.body else { return response }
         let body = HTTPResponseBody.stream(count: count) { [cache] write in
-            var sent = 0
+            var (received, sent) = (0, 0)
             var clientError: (any Error)?
             defer { cache.recordSent(sent, for: key) }
             do {
                 try producer { piece in
                     lead?.fetch.append(piece)
+                    received += piece.count
+                    // Ended once the last byte is in, before it goes out: a client that has the
+                    // whole response and asks again at once must not find this fetch to follow
+                    // (its request is a new use, which may store).
+                    if let count, received == count { lead?.end(complete: true) }
                     guard clientError == nil else { return }
                     do {
                         try write(piece)

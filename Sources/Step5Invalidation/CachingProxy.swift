@@ -167,6 +167,9 @@ struct CachingProxy: HTTPHandler {
         // Fresh from when the head arrived, as nginx counts it; `nil` when not to be stored.
         let receivedAt = cache.now()
         let storableLifetime = policy.freshnessLifetime(of: upstreamResponse.status, headerFields: upstreamResponse.headerFields)
+        // The misses that followed this one while it waited are uses too: once they reach
+        // --min-uses, the shared answer is stored (they do not store it themselves).
+        let isAdmitted = isAdmitted || (shared != nil && storableLifetime != nil && cache.hasReachedMinUses(key))
         let lifetime = isAdmitted ? storableLifetime : nil
         let destination = lifetime.map { lifetime in
             // The file keeps the upstream's head as received, and its times in Unix seconds.

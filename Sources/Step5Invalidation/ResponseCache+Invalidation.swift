@@ -78,6 +78,11 @@ extension ResponseCache {
         }
     }
 
+    /// Whether `key` has been used `--min-uses` times, without counting a use.
+    func hasReachedMinUses(_ key: CacheKey) -> Bool {
+        withIndex { $0.uses(of: key) >= $0.minUses }
+    }
+
     /// Adds `bytes` of body sent for `key`.
     func recordSent(_ bytes: Int, for key: CacheKey) {
         guard bytes > 0 else { return }

@@ -91,6 +91,11 @@ final class SharedFetch: @unchecked Sendable {
         }
     }
 
+    /// The followers that have joined so far, reading or not.
+    var followerCount: Int {
+        condition.withLock { nextTicket }
+    }
+
     /// Whether a follower is reading the body: if not, a leader whose client went away may stop.
     var hasReaders: Bool {
         condition.withLock { !readers.isEmpty }

@@ -55,5 +55,10 @@ final class SharedFetches: Sendable {
     var count: Int {
         fetches.withLock { $0.count }
     }
+
+    /// How many misses have joined the fetch in flight for `key` (for tests and diagnostics).
+    func followerCount(of key: CacheKey) -> Int {
+        fetches.withLock { $0[key]?.followerCount ?? 0 }
+    }
 }
 // ANCHOR_END: shared-fetches
