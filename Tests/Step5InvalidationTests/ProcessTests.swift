@@ -1,8 +1,11 @@
+import Dispatch
 import Foundation
+import Synchronization
 import HTTPCore
 import NginxCache
 import Testing
 import TestSupport
+@testable import Step5Invalidation
 
 /// The built `Step5Invalidation` executable, run as a real process: crashes, restarts, full disks.
 @Suite("Step5Invalidation as a process", .timeLimit(.minutes(2)))
@@ -114,5 +117,57 @@ struct ProcessTests {
         #expect(summary?.hasPrefix("cache: 0 entries, 0.0 MB, loaded from \(cache) in ") == true, "\(proxy.output)")
         let attributes = try FileManager.default.attributesOfItem(atPath: cache)
         #expect((attributes[.posixPermissions] as? Int) == 0o700)
+    }
+
+    @Test("kill -9 during invalidations, five times over: every acknowledged record is in the history after the restart")
+    func killDuringInvalidations() throws {
+        let origin = try ProxyFixture.makeImageOrigin()
+        let directory = try TemporaryDirectory()
+        let tokenFile = directory.path + "/token"
+        try "kill-test-token\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        let arguments = ["--upstream", "http://127.0.0.1:\(origin.port)", "--cache-dir", directory.path + "/cache",
+                         "--admin-port", "0", "--token-file", tokenFile, "--no-store-set-cookie"]
+        let acknowledged = Mutex<Set<String>>([])
+        var counter = 0
+        for _ in 1...5 {
+            let proxy = try ServerProcess(product: "Step5Invalidation", arguments: arguments)
+            let adminLine = try #require(proxy.waitForOutputLine(containing: "admin API on"))
+            let adminPort = try #require(ServerProcess.port(inAddressLine: adminLine.replacingOccurrences(of: "admin API on", with: "listening on")))
+            let stop = Atomic<Bool>(false)
+            let group = DispatchGroup()
+            let start = counter
+            for client in 0..<4 {
+                group.enter()
+                Thread {
+                    defer { group.leave() }
+                    var number = start + client * 100_000
+                    while !stop.load(ordering: .relaxed) {
+                        number += 1
+                        let hash = String(format: "%08x", number)
+                        guard let connection = try? RawClient(port: adminPort, timeout: .seconds(2)),
+                              let response = try? connection.request(.delete, "/invalidate?projectName=kill&latestCommitHash=\(hash)&urls=/1.jpg",
+                                                                     headerFields: ["Authorization": "Bearer kill-test-token"])
+                        else { return }
+                        if response.status == 200 { acknowledged.withLock { _ = $0.insert(hash) } }
+                    }
+                }.start()
+            }
+            let before = acknowledged.withLock { $0.count }
+            #expect(Self.eventually { acknowledged.withLock { $0.count } >= before + 20 })
+            proxy.send(SIGKILL)
+            stop.store(true, ordering: .relaxed)
+            group.wait()
+            _ = proxy.waitForExit(timeout: .seconds(5))
+            counter += 1_000_000
+        }
+        let proxy = try ServerProcess(product: "Step5Invalidation", arguments: arguments)
+        let adminLine = try #require(proxy.waitForOutputLine(containing: "admin API on"))
+        let adminPort = try #require(ServerProcess.port(inAddressLine: adminLine.replacingOccurrences(of: "admin API on", with: "listening on")))
+        let history = try RawClient(port: adminPort).request(.get, "/invalidations?projectName=kill&limit=1000",
+                                                             headerFields: ["Authorization": "Bearer kill-test-token"])
+        let recorded = Set(try JSONDecoder().decode([InvalidationRecord].self, from: Data(history.body)).map(\.commitHash))
+        let lost = acknowledged.withLock { $0 }.subtracting(recorded)
+        #expect(acknowledged.withLock { $0.count } >= 100)
+        #expect(lost.isEmpty, "acknowledged but not in the history: \(lost.sorted())")
     }
 }
