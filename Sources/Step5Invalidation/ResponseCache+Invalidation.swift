@@ -37,7 +37,7 @@ extension ResponseCache {
         guard isLoaded else { return nil }
         let keys = withIndex { index in
             _ = purges.withLock { $0.record(.source(source, sourceParameter: sourceParameter)) }
-            return Array(index.keysWithEntries(from: source))
+            return index.keysWithEntries(from: source).sorted { $0.rawValue < $1.rawValue }
         }
         var result = SourceInvalidation()
         // As for a prefix purge: a hundred deletions per hold of the lock.

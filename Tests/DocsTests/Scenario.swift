@@ -21,6 +21,19 @@ struct Scenario: Sendable {
         /// after the other, and tests use ports from the ephemeral range, so only a server the
         /// reader left running can be in the way; the check then says so.
         var listensOnShownPort = false
+        /// Environment variables set for it, shown before `swift run` in the servers block
+        /// (`STEP5_INVALIDATION_TOKEN=… swift run Step5Invalidation …`), in this order.
+        var environment: [(name: String, value: String)] = []
+        /// A second listener it opens, such as step 5's admin API: the check starts it on a free
+        /// port (`option 0`) and reads the real one from the output line containing `announcement`.
+        var secondListener: SecondListener?
+    }
+
+    /// A server's second port: `--admin-port`, announced as `admin API on http://127.0.0.1:PORT`.
+    struct SecondListener: Sendable {
+        var shownPort: Int
+        var option: String
+        var announcement: String
     }
 
     /// Started in order, so a proxy can name an origin listed before it.
@@ -103,5 +116,29 @@ struct Scenario: Sendable {
             Server(executable: "Step4Purge", shownPort: 8080,
                    arguments: ["--upstream", "http://127.0.0.1:8000", "--cache-dir", "/tmp/step4-cache"]),
         ], scratchDirectory: "/tmp/step4-cache"),
+        // Chapter 5: the invalidating cache on 8080, its admin API on 8081 (the token from the
+        // environment), in front of the origin on 8000; the cache and its history in /tmp/step5.
+        "step5": Scenario(servers: [
+            Server(executable: "Step1Origin", shownPort: 8000, listensOnShownPort: true),
+            step5Proxy(),
+        ], scratchDirectory: "/tmp/step5"),
+        // Chapter 5: coalescing, with an origin that takes a whole second per answer, so 50
+        // simultaneous cold requests all arrive before the first answer.
+        "step5-slow-origin": Scenario(servers: [
+            Server(executable: "Step1Origin", shownPort: 8000, arguments: ["--delay", "1000"], listensOnShownPort: true),
+            step5Proxy(),
+        ], scratchDirectory: "/tmp/step5"),
+        "step5-slow-origin-no-coalesce": Scenario(servers: [
+            Server(executable: "Step1Origin", shownPort: 8000, arguments: ["--delay", "1000"], listensOnShownPort: true),
+            step5Proxy(extraArguments: ["--no-coalesce"]),
+        ], scratchDirectory: "/tmp/step5"),
     ]
+
+    /// Chapter 5's proxy, with the chapter's token in the environment and `extraArguments`.
+    private static func step5Proxy(extraArguments: [String] = []) -> Server {
+        Server(executable: "Step5Invalidation", shownPort: 8080,
+               arguments: ["--upstream", "http://127.0.0.1:8000", "--cache-dir", "/tmp/step5/cache"] + extraArguments,
+               environment: [("STEP5_INVALIDATION_TOKEN", "workshop-token")],
+               secondListener: SecondListener(shownPort: 8081, option: "--admin-port", announcement: "admin API on "))
+    }
 }

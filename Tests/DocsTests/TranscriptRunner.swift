@@ -54,11 +54,23 @@ struct TranscriptRunner {
         for server in scenario.servers {
             let executable = server.executable.hasPrefix("/") ? server.executable : productDirectory + "/" + server.executable
             do {
-                let process = try ServerProcess(executable: executable, arguments: server.arguments.map(session.ports.toReal),
+                let second = server.secondListener.map { [$0.option, "0"] } ?? []
+                let process = try ServerProcess(executable: executable, arguments: server.arguments.map(session.ports.toReal) + second,
                                                 port: server.listensOnShownPort ? server.shownPort : 0,
-                                                workingDirectory: workingDirectory)
+                                                workingDirectory: workingDirectory,
+                                                environment: Dictionary(server.environment, uniquingKeysWith: { $1 }))
                 session.servers.append(process)
                 session.ports.add(shown: server.shownPort, real: process.port)
+                if let listener = server.secondListener {
+                    guard let line = process.waitForOutputLine(containing: listener.announcement),
+                          let port = ServerProcess.port(inAddressLine: line.replacingOccurrences(of: listener.announcement,
+                                                                                                 with: "listening on "))
+                    else {
+                        session.stop()
+                        return finding("scenario `\(name)`: \(server.executable) did not print `\(listener.announcement)URL`")
+                    }
+                    session.ports.add(shown: listener.shownPort, real: port)
+                }
             } catch {
                 session.stop()
                 let hint = server.listensOnShownPort
@@ -113,7 +125,7 @@ struct TranscriptRunner {
     /// The findings for a servers block. Its commands (a `# comment` after them aside) are
     /// `scripts/stop.sh` (stop what runs), `rm -rf DIR` (empty the scenario's scratch directory,
     /// which a scenario that has one must do) and the scenario's servers, in order, with the same
-    /// arguments: `swift run NAME ARGS…`, or the command itself for a server run through
+    /// arguments: `swift run NAME ARGS…` (after its environment, `NAME=VALUE …`), or the command itself for a server run through
     /// `/usr/bin/env` (`python3 scripts/session-origin.py`).
     func checkServers(_ block: CheckedBlock, scenario name: String, chapter: String) -> [DocsFinding] {
         func finding(_ message: String) -> [DocsFinding] {
@@ -125,7 +137,8 @@ struct TranscriptRunner {
         }
         let shown = commands.filter { $0 != ["scripts/stop.sh"] && !$0.starts(with: ["rm", "-rf"]) }
         let expected = scenario.servers.map { server in
-            server.executable == "/usr/bin/env" ? server.arguments : ["swift", "run", server.executable] + server.arguments
+            server.executable == "/usr/bin/env" ? server.arguments
+                : server.environment.map { "\($0.name)=\($0.value)" } + ["swift", "run", server.executable] + server.arguments
         }
         guard shown == expected else {
             let list = expected.map { $0.joined(separator: " ") }.joined(separator: "; ")

@@ -26,14 +26,16 @@ struct InteropTests {
         return try CountingOrigin(routes: routes)
     }
 
-    /// An in-process Step5Invalidation in front of `upstream` with its cache in `cacheDirectory`, loaded.
-    static func startProxy(upstream: UpstreamAddress, cacheDirectory: String) throws -> TestServer {
+    /// An in-process Step5Invalidation in front of `upstream` with its cache in `cacheDirectory`,
+    /// loaded, its misses not coalesced (nginx's default) unless `coalesces`.
+    static func startProxy(upstream: UpstreamAddress, cacheDirectory: String, coalesces: Bool = false) throws -> TestServer {
         var options = ProxyOptions()
         options.cacheDirectory = cacheDirectory
         let cache = options.makeCache()
         try cache.directory.createIfMissing()
         _ = try cache.load()
-        let proxy = CachingProxy(upstream: upstream, upstreamTimeout: .seconds(10), policy: options.policy, cache: cache)
+        let proxy = CachingProxy(upstream: upstream, upstreamTimeout: .seconds(10), policy: options.policy, cache: cache,
+                                 sharedFetches: coalesces ? SharedFetches() : nil)
         return try TestServer(handler: proxy, configuration: ServerConfiguration(serverName: "Step5Invalidation", accessLog: .disabled))
     }
 

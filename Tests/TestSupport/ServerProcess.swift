@@ -26,13 +26,17 @@ public final class ServerProcess {
     /// Starts `executable arguments --port PORT` (any free port by default) and waits (at most
     /// 10 s) for its address line.
     public init(executable: String, arguments: [String], port: Int = 0,
-                workingDirectory: String = FileManager.default.currentDirectoryPath) throws {
+                workingDirectory: String = FileManager.default.currentDirectoryPath,
+                environment: [String: String] = [:]) throws {
         guard FileManager.default.isExecutableFile(atPath: executable) else { throw StartError.notBuilt(executable) }
         outputFile = NSTemporaryDirectory() + "docs-server-" + UUID().uuidString + ".out"
         _ = FileManager.default.createFile(atPath: outputFile, contents: nil)
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments + ["--port", String(port)]
         process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle(forWritingAtPath: outputFile)
         process.standardError = FileHandle.nullDevice
