@@ -21,12 +21,13 @@ extension CachingProxy {
             // A HEAD gets the head only (the server calls no producer for it); the ticket goes with the response.
             let body = HTTPResponseBody.stream(count: count) { [cache] write in
                 var offset = 0
-                defer { cache.recordSent(offset, for: key) }
+                var sent = SentBytes(cache: cache, key: key, total: count)
+                defer { sent.finish() }
                 // Throws when the upstream broke off, or this client fell too far behind: the
                 // server then closes the connection before the body's end, as for the leader.
                 while let bytes = try ticket.fetch.read(ticket, after: offset) {
-                    try write(bytes[...])
                     offset += bytes.count
+                    try sent.sending(bytes.count) { try write(bytes[...]) }
                 }
             }
             return HTTPResponse(status: status, headerFields: headerFields, body: body)
@@ -52,9 +53,10 @@ extension CachingProxy {
         }
         guard case .stream(let count, let producer) = response.body else { return response }
         let body = HTTPResponseBody.stream(count: count) { [cache] write in
-            var (received, sent) = (0, 0)
+            var received = 0
+            var sent = SentBytes(cache: cache, key: key, total: count)
             var clientError: (any Error)?
-            defer { cache.recordSent(sent, for: key) }
+            defer { sent.finish() }
             do {
                 try producer { piece in
                     lead?.fetch.append(piece)
@@ -65,8 +67,7 @@ extension CachingProxy {
                     if let count, received == count { lead?.end(complete: true) }
                     guard clientError == nil else { return }
                     do {
-                        try write(piece)
-                        sent += piece.count
+                        try sent.sending(piece.count) { try write(piece) }
                     } catch {
                         // Followers still reading need the rest; otherwise stop here.
                         guard let lead, lead.fetch.hasReaders else { throw error }
@@ -88,6 +89,43 @@ extension CachingProxy {
     func endSharing(_ shared: SharedFetch, for key: CacheKey, with outcome: SharedFetch.Outcome) {
         shared.publish(outcome)
         sharedFetches?.remove(shared, for: key)
+    }
+}
+
+/// The body bytes a relayed response sends for a key, recorded in the statistics once: before its
+/// last piece goes out when its length is known (a client that has the whole response and asks
+/// `/stats` at once finds it counted), else when it ends.
+private struct SentBytes {
+    let cache: ResponseCache
+    let key: CacheKey
+    let total: Int64?
+    private var count = 0
+    private var isRecorded = false
+
+    init(cache: ResponseCache, key: CacheKey, total: Int64?) {
+        self.cache = cache
+        self.key = key
+        self.total = total
+    }
+
+    /// Sends `bytes` with `send`, counting them; taken back if `send` throws.
+    mutating func sending(_ bytes: Int, _ send: () throws -> Void) throws {
+        count += bytes
+        if let total, Int64(count) == total { finish() }
+        do {
+            try send()
+        } catch {
+            count -= bytes
+            if isRecorded { cache.recordSent(-bytes, for: key) }
+            throw error
+        }
+    }
+
+    /// Records the count, once.
+    mutating func finish() {
+        guard !isRecorded else { return }
+        isRecorded = true
+        cache.recordSent(count, for: key)
     }
 }
 

@@ -83,9 +83,9 @@ extension ResponseCache {
         withIndex { $0.uses(of: key) >= $0.minUses }
     }
 
-    /// Adds `bytes` of body sent for `key`.
+    /// Adds `bytes` of body sent for `key` (negative: takes back bytes counted but not sent).
     func recordSent(_ bytes: Int, for key: CacheKey) {
-        guard bytes > 0 else { return }
+        guard bytes != 0 else { return }
         withIndex { $0.recordSent(bytes, for: key) }
     }
 
