@@ -7,6 +7,10 @@
 #   scripts/bench.sh step3      # step 3: Step3MinUses HIT vs nginx HIT, and resident memory
 #   scripts/bench.sh step4      # step 4: Step4Purge HIT (from its files) vs nginx HIT, and the
 #                               #         cache loader on 100,000 entries vs `find | wc -l`
+#   scripts/bench.sh step5      # step 5: Step5Invalidation HIT vs Step4Purge HIT (statistics must
+#                               #         not cost the hot path), an invalidation among 100,000
+#                               #         entries, and 50 and 500 cold requests: origin requests
+#                               #         with and without coalescing, nginx side by side
 #
 # Each row is `wrk -t2 -c64 -d10s` against one server and one image (for cache HITs, the median
 # of ROUNDS=3 alternating rounds per side); ratios compare rows of the same run, because absolute
@@ -189,17 +193,17 @@ PY
     echo "| $rss MB | < 96 MB |"
 }
 
-# bench_loader : the cache loader of Step4Purge on 100,000 generated entries, against a bare
-# walk of the same tree (`find DIR -type f | wc -l`), both with the tree in the page cache.
-bench_loader() {
-    local cache=$WORK/loader-cache
-    python3 - "$cache" <<'PY'
+# make_entries DIR : 100,000 cache files in nginx's format under DIR: 14,286 source images in 100
+# directories, seven variants each (`/images/42/4242.jpg?w=0` … `?w=6`).
+make_entries() {
+    python3 - "$1" <<'PY'
 import hashlib, os, struct, sys, time, zlib
 root = sys.argv[1]
 now = int(time.time())
 body = b"x" * 2000
 for n in range(100_000):
-    key = f"127.0.0.1:8000/images/{n % 100}/{n}.jpg?w={n % 7}".encode()
+    source = n // 7
+    key = f"127.0.0.1:8000/images/{source % 100}/{source}.jpg?w={n % 7}".encode()
     name = hashlib.md5(key).hexdigest()
     head = b"HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: 2000\r\n\r\n"
     header_start = 336 + 6 + len(key) + 1
@@ -210,6 +214,13 @@ for n in range(100_000):
     with open(os.path.join(directory, name), "wb") as file:
         file.write(header + b"\nKEY: " + key + b"\n" + head + body)
 PY
+}
+
+# bench_loader : the cache loader of Step4Purge on 100,000 generated entries, against a bare
+# walk of the same tree (`find DIR -type f | wc -l`), both with the tree in the page cache.
+bench_loader() {
+    local cache=$WORK/loader-cache
+    make_entries "$cache"
     find "$cache" -type f | wc -l >/dev/null  # the same warm page cache for both
     local start end walk
     start=$(date +%s%N)
@@ -269,13 +280,145 @@ bench_purge() {
     echo "| $regex ms | $walk ms | $(ratio "$regex" "$walk") |"
 }
 
+# MARK: - Step 5: statistics on the hot path, invalidation, coalescing
+
+# bench_step5_hits : HIT throughput of Step5Invalidation against Step4Purge (and nginx), same
+# origin, alternating rounds: the statistics a HIT counts must not cost it.
+bench_step5_hits() {
+    start_step Step1Origin --root "$ROOT"; local origin=$PORT
+    start_step Step4Purge --upstream "http://127.0.0.1:$origin" --cache-dir "$WORK/step4-cache"; local four=$PORT
+    start_step Step5Invalidation --upstream "http://127.0.0.1:$origin" --cache-dir "$WORK/step5-cache" --admin-port 0
+    local five=$PORT
+    echo
+    echo "Step5Invalidation HIT vs Step4Purge HIT, wrk -t2 -c64 -d$DURATION, median of $ROUNDS alternating rounds, requests/s"
+    printf '| %-6s | %17s | %10s | %12s |\n' image Step5Invalidation Step4Purge "vs Step4Purge"
+    printf '|--------|------------------:|-----------:|-------------:|\n'
+    for image in "${IMAGES[@]}"; do
+        warm "http://127.0.0.1:$four/$image" 3
+        warm "http://127.0.0.1:$five/$image" 3
+        local a b
+        a=(); b=()
+        for _ in $(seq "$ROUNDS"); do
+            a+=("$(measure "http://127.0.0.1:$five/$image")")
+            b+=("$(measure "http://127.0.0.1:$four/$image")")
+        done
+        a=$(median "${a[@]}"); b=$(median "${b[@]}")
+        printf '| %-6s | %17s | %10s | %12s |\n' "$image" "$a" "$b" "$(ratio "$a" "$b")"
+    done
+}
+
+# admin_port NAME : the admin API's port from NAME's `admin API on` line.
+admin_port() {
+    for _ in $(seq 100); do
+        local port; port=$(sed -n 's|^admin API on http://127.0.0.1:\([0-9]*\).*|\1|p' "$WORK/$1.out")
+        [ -n "$port" ] && { echo "$port"; return 0; }
+        sleep 0.1
+    done
+    echo "bench: $1 printed no admin address" >&2; exit 1
+}
+
+# bench_invalidation : one invalidation (a source with 7 variants) in a proxy that loaded 100,000
+# entries: its time (curl's time_total, the history's fsync included) and the cache files it
+# opened (strace: none; it deletes 7).
+bench_invalidation() {
+    local cache=$WORK/invalidation-cache
+    make_entries "$cache"
+    STEP5_INVALIDATION_TOKEN=bench-token start_step Step5Invalidation --cache-dir "$cache" --keys-zone 64m --admin-port 0
+    local pid=${PIDS[-1]} admin; admin=$(admin_port Step5Invalidation)
+    for _ in $(seq 600); do grep -q '^cache: ' "$WORK/Step5Invalidation.out" && break; sleep 0.1; done
+    local url="http://127.0.0.1:$admin/invalidate?projectName=bench&latestCommitHash=0000000"
+    local first second opened="(strace not installed)"
+    first=$(curl -s -o "$WORK/invalidate.json" -w '%{http_code} in %{time_total}s' -X DELETE -H 'Authorization: Bearer bench-token' "$url&urls=/images/42/4242.jpg")
+    local count; count=$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["invalidatedImages"]))' "$WORK/invalidate.json")
+    if command -v strace >/dev/null; then
+        strace -f -e trace=open,openat,unlink,unlinkat -p "$pid" -o "$WORK/invalidate.strace" 2>/dev/null &
+        local trace=$!
+        sleep 0.5
+        second=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H 'Authorization: Bearer bench-token' "$url&urls=/images/43/4343.jpg")
+        sleep 0.5; kill "$trace"; wait "$trace" 2>/dev/null || true
+        opened="$(grep -E 'open' "$WORK/invalidate.strace" | grep -c "$cache/" || true) opened, $(grep -c 'unlink' "$WORK/invalidate.strace" || true) deleted"
+    fi
+    echo
+    echo "An invalidation of one source among 100,000 entries (curl's time_total, the history's fsync included)"
+    echo "| entries deleted | time | cache files opened / deleted (strace, a second source) |"
+    echo "|---:|---:|---:|"
+    echo "| $count | $first | $opened |"
+}
+
+# cold_burst PORT N TARGET : N simultaneous GETs of TARGET; prints "statuses, whole bodies, seconds".
+cold_burst() {
+    python3 - "$1" "$2" "$3" <<'PY'
+import http.client, sys, threading, time
+port, count, target = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+barrier = threading.Barrier(count)
+results = []
+def fetch():
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    connection.connect()
+    barrier.wait()
+    connection.request("GET", target)
+    response = connection.getresponse()
+    body = response.read()
+    results.append((response.status, response.getheader("X-Proxy-Cache"), len(body)))
+start = time.time()
+threads = [threading.Thread(target=fetch) for _ in range(count)]
+for thread in threads: thread.start()
+for thread in threads: thread.join()
+statuses = {}
+for status, cache, _ in results: statuses[f"{status} {cache}"] = statuses.get(f"{status} {cache}", 0) + 1
+whole = sum(1 for _, _, length in results if length == 394582)
+print(", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) + f"; {whole}/{count} whole; {time.time() - start:.1f} s")
+PY
+}
+
+# bench_coalescing : 50 and 500 simultaneous cold requests for 3.jpg through an origin that takes
+# a second per answer: how many reach the origin, for Step5Invalidation with and without
+# coalescing and for nginx with and without proxy_cache_lock.
+bench_coalescing() {
+    start_step Step1Origin --root "$ROOT" --delay 1000; local origin=$PORT
+    local log=$WORK/Step1Origin.log
+    start_step Step5Invalidation --upstream "http://127.0.0.1:$origin" --cache-dir "$WORK/coalesce-cache" --admin-port 0
+    local five=$PORT
+    cp "$WORK/Step5Invalidation.out" "$WORK/five.out"
+    start_step Step5Invalidation --upstream "http://127.0.0.1:$origin" --cache-dir "$WORK/no-coalesce-cache" --admin-port 0 --no-coalesce
+    local plain=$PORT
+    local location="proxy_pass http://127.0.0.1:$origin;
+            add_header X-Proxy-Cache \$upstream_cache_status;
+            proxy_cache my_cache;
+            proxy_cache_min_uses 2;
+            proxy_cache_valid 200 60m;
+            proxy_cache_key \$proxy_host\$request_uri;"
+    EXTRA_HTTP="proxy_cache_path $WORK/nginx-cache/cache levels=1:2 keys_zone=my_cache:10m;" start_nginx nginx-cache "$location"
+    local nginx=$PORT
+    EXTRA_HTTP="proxy_cache_path $WORK/nginx-lock/cache levels=1:2 keys_zone=my_cache:10m;" start_nginx nginx-lock "$location
+            proxy_cache_lock on;"
+    local locked=$PORT
+    wait_for "http://127.0.0.1:$nginx/1.jpg"; wait_for "http://127.0.0.1:$locked/1.jpg"
+    echo
+    echo "Simultaneous cold requests for 3.jpg (394,582 B), the origin taking 1 s per answer: origin requests"
+    echo "| clients | server | origin requests | answers |"
+    echo "|---:|---|---:|---|"
+    local round=0
+    for clients in 50 500; do
+        for side in "Step5Invalidation:$five" "Step5Invalidation --no-coalesce:$plain" "nginx:$nginx" "nginx proxy_cache_lock on:$locked"; do
+            round=$((round + 1))
+            local name=${side%:*} port=${side##*:} target="/3.jpg?round=$round" answers
+            answers=$(cold_burst "$port" "$clients" "$target")
+            sleep 0.5
+            printf '| %s | %s | %s | %s |\n' "$clients" "$name" "$(grep -cF "GET $target " "$log" || true)" "$answers"
+        done
+    done
+}
+
 EXTRA_HTTP=""
 case "${1:-all}" in
     origin) bench_origin ;;
     step2) bench_hits Step2NaiveCache ;;
     step3) bench_hits Step3MinUses; bench_memory ;;
     step4) bench_hits Step4Purge --cache-dir "$WORK/step4-cache"; bench_loader ;;
+    step5) bench_step5_hits; bench_invalidation; bench_coalescing ;;
     all) bench_origin; bench_hits Step2NaiveCache; bench_hits Step3MinUses; bench_memory
-         bench_hits Step4Purge --cache-dir "$WORK/step4-cache"; bench_loader ;;
-    *) echo "usage: scripts/bench.sh [origin|step2|step3|step4|all]" >&2; exit 2 ;;
+         bench_hits Step4Purge --cache-dir "$WORK/step4-cache"; bench_loader
+         bench_step5_hits; bench_invalidation; bench_coalescing ;;
+    *) echo "usage: scripts/bench.sh [origin|step2|step3|step4|step5|all]" >&2; exit 2 ;;
 esac

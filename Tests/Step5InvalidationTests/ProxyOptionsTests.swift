@@ -29,6 +29,20 @@ struct ProxyOptionsTests {
         #expect(options.makeCache().maxSize == 1_024 * 1_024 * 1_024)
         #expect(options.makeCache().directory.path == "cache")
         #expect(options.keysZoneSize / KeyIndex.bytesPerKey == 81_920)
+        #expect((options.adminHost, options.adminPort) == ("127.0.0.1", 8081))
+        #expect(options.tokenFile == nil)
+        #expect(options.historyPath == "cache-invalidations.jsonl")
+        #expect(options.sourceParameter == nil)
+        #expect(options.coalescesMisses)
+    }
+
+    @Test("The history is beside the cache directory, outside its levels, unless --history says where", arguments: [
+        (["--cache-dir", "/var/cache/images"], "/var/cache/images-invalidations.jsonl"),
+        (["--cache-dir", "/var/cache/images/"], "/var/cache/images-invalidations.jsonl"),
+        (["--cache-dir", "/tmp/c", "--history", "/var/lib/h.jsonl"], "/var/lib/h.jsonl"),
+    ])
+    func historyPath(arguments: [String], expected: String) throws {
+        #expect(try parse(arguments).historyPath == expected)
     }
 
     @Test("Every option is read, times and sizes in nginx notation", arguments: [
@@ -52,6 +66,13 @@ struct ProxyOptionsTests {
         (["--no-store-set-cookie"], changedDefaults { $0.storesSetCookie = false }),
         (["--strip-set-cookie"], changedDefaults { $0.replaysSetCookie = false }),
         (["--max-connections", "10"], changedDefaults { $0.maxConnections = 10 }),
+        (["--admin-host", "::1", "--admin-port", "9000"], changedDefaults {
+            $0.adminHost = "::1"
+            $0.adminPort = 9000
+        }),
+        (["--token-file", "/run/secrets/token"], changedDefaults { $0.tokenFile = "/run/secrets/token" }),
+        (["--source-param", "url"], changedDefaults { $0.sourceParameter = "url" }),
+        (["--no-coalesce"], changedDefaults { $0.coalescesMisses = false }),
         (["--upstream-timeout", "5", "--port", "0"], changedDefaults {
             $0.upstreamTimeout = .seconds(5)
             $0.port = 0
@@ -96,6 +117,10 @@ struct ProxyOptionsTests {
                                                          expected: "an address or CIDR block such as 127.0.0.1, 10.0.0.0/8 or ::1")),
         (["--purge-allow", "localhost"], .invalidValue(option: "--purge-allow", value: "localhost",
                                                        expected: "an address or CIDR block such as 127.0.0.1, 10.0.0.0/8 or ::1")),
+        (["--source-param", "u&rl"], .invalidValue(option: "--source-param", value: "u&rl", expected: "a query parameter name such as url")),
+        (["--admin-port", "70000"], .invalidValue(option: "--admin-port", value: "70000", expected: "a port number (0-65535)")),
+        // A token is never an argument: `ps` would show it.
+        (["--token", "secret"], .unknownOption("--token")),
     ])
     func rejectsBadArguments(arguments: [String], error: UsageError) {
         #expect(throws: error) { try parse(arguments) }
@@ -115,7 +140,9 @@ struct ProxyOptionsTests {
                      "--inactive", "--keys-zone", "--no-store-set-cookie", "--strip-set-cookie", "--max-connections", "--help",
                      "--cache-dir", "--levels", "(default ./cache)", "(default 1:2)", "--purge-allow",
                      "(default 127.0.0.0/8 and ::1)",
-                     "(default 2;", "(default 60m;", "(default 1g;", "(default 10m;", "81,920"] {
+                     "(default 2;", "(default 60m;", "(default 1g;", "(default 10m;", "81,920",
+                     "--admin-host", "--admin-port", "(default 8081)", "--token-file", "STEP5_INVALIDATION_TOKEN",
+                     "--history", "--source-param", "--no-coalesce"] {
             #expect(ProxyOptions.usage.contains(text))
         }
     }
