@@ -345,6 +345,34 @@ bench_invalidation() {
     echo "| $count | $first | $opened |"
 }
 
+# bench_invalidation_under_load : wrk on a HIT of 3.jpg for DURATION while its source is invalidated
+# every 100 ms; wrk's errors and non-2xx answers (a truncated response is a read error).
+bench_invalidation_under_load() {
+    start_step Step1Origin --root "$ROOT"; local origin=$PORT
+    STEP5_INVALIDATION_TOKEN=bench-token start_step Step5Invalidation --upstream "http://127.0.0.1:$origin" \
+        --cache-dir "$WORK/load-cache" --admin-port 0 --min-uses 1
+    local proxy=$PORT admin; admin=$(admin_port Step5Invalidation)
+    warm "http://127.0.0.1:$proxy/3.jpg" 2
+    wrk -t2 -c64 -d"$DURATION" "http://127.0.0.1:$proxy/3.jpg" >"$WORK/wrk-invalidate.out" &
+    local load=$! calls=0 failed=0
+    while kill -0 "$load" 2>/dev/null; do
+        local status; status=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H 'Authorization: Bearer bench-token' \
+            "http://127.0.0.1:$admin/invalidate?projectName=bench&latestCommitHash=0000000&urls=/3.jpg")
+        calls=$((calls + 1)); [ "$status" = 200 ] || failed=$((failed + 1))
+        sleep 0.1
+    done
+    wait "$load" || true
+    local requests errors non2xx
+    requests=$(awk '/requests in/ { print $1 }' "$WORK/wrk-invalidate.out")
+    errors=$(sed -n 's/.*Socket errors: \(.*\)/\1/p' "$WORK/wrk-invalidate.out"); errors=${errors:-none}
+    non2xx=$(sed -n 's/.*Non-2xx or 3xx responses: \([0-9]*\).*/\1/p' "$WORK/wrk-invalidate.out"); non2xx=${non2xx:-0}
+    echo
+    echo "wrk -t2 -c64 -d$DURATION on 3.jpg while /3.jpg is invalidated every 100 ms"
+    echo "| requests | invalidations (failed) | socket errors | non-2xx |"
+    echo "|---:|---:|---|---:|"
+    echo "| $requests | $calls ($failed) | $errors | $non2xx |"
+}
+
 # cold_burst PORT N TARGET : N simultaneous GETs of TARGET; prints "statuses, whole bodies, seconds".
 cold_burst() {
     python3 - "$1" "$2" "$3" <<'PY'
@@ -356,10 +384,13 @@ def fetch():
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     connection.connect()
     barrier.wait()
-    connection.request("GET", target)
-    response = connection.getresponse()
-    body = response.read()
-    results.append((response.status, response.getheader("X-Proxy-Cache"), len(body)))
+    try:
+        connection.request("GET", target)
+        response = connection.getresponse()
+        body = response.read()
+        results.append((response.status, response.getheader("X-Proxy-Cache"), len(body)))
+    except OSError as error:  # a reset: a server out of connections
+        results.append(("error", type(error).__name__, 0))
 start = time.time()
 threads = [threading.Thread(target=fetch) for _ in range(count)]
 for thread in threads: thread.start()
@@ -416,9 +447,9 @@ case "${1:-all}" in
     step2) bench_hits Step2NaiveCache ;;
     step3) bench_hits Step3MinUses; bench_memory ;;
     step4) bench_hits Step4Purge --cache-dir "$WORK/step4-cache"; bench_loader ;;
-    step5) bench_step5_hits; bench_invalidation; bench_coalescing ;;
+    step5) bench_step5_hits; bench_invalidation; bench_invalidation_under_load; bench_coalescing ;;
     all) bench_origin; bench_hits Step2NaiveCache; bench_hits Step3MinUses; bench_memory
          bench_hits Step4Purge --cache-dir "$WORK/step4-cache"; bench_loader
-         bench_step5_hits; bench_invalidation; bench_coalescing ;;
+         bench_step5_hits; bench_invalidation; bench_invalidation_under_load; bench_coalescing ;;
     *) echo "usage: scripts/bench.sh [origin|step2|step3|step4|step5|all]" >&2; exit 2 ;;
 esac

@@ -8,6 +8,8 @@
 #   scripts/demo.sh step2    # the origin (300 ms slow) behind the naive cache: MISS, then HIT
 #   scripts/demo.sh step3    # the same behind the min-uses cache: MISS, MISS, then HIT
 #   scripts/demo.sh step4    # the disk cache: MISS, MISS, HIT, the file, a restart, HIT again
+#   scripts/demo.sh step5    # invalidation: three variants of 1.jpg and one of 2.jpg cached, one
+#                            # call drops 1.jpg's three, the history, statistics, 20 cold requests
 #
 # SWIFT_BUILD_FLAGS adds arguments to `swift build`, e.g. SWIFT_BUILD_FLAGS='--scratch-path /tmp/b'.
 # To add a step: write a demo_stepN function below and add stepN and its executable to STEPS.
@@ -15,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Each step and the executable that marks it as built, in order.
-STEPS=(step1:Step1Origin step2:Step2NaiveCache step3:Step3MinUses step4:Step4Purge)
+STEPS=(step1:Step1Origin step2:Step2NaiveCache step3:Step3MinUses step4:Step4Purge step5:Step5Invalidation)
 
 WORK=$(mktemp -d /tmp/demo.XXXXXX)
 PIDS=()
@@ -126,6 +128,31 @@ demo_step4() {
     proxy=$URL
     show "grep '^cache: ' $WORK/Step4Purge.out | tail -n 1"
     show_cache_status "$proxy/1.jpg"
+}
+
+demo_step5() {
+    start Step1Origin --delay 300
+    local origin=$URL
+    # The admin API's token comes from the environment (or --token-file), never from an argument.
+    STEP5_INVALIDATION_TOKEN=demo-token start Step5Invalidation --upstream "$origin" --cache-dir "$WORK/cache" \
+        --admin-port 0 --min-uses 1
+    local proxy=$URL admin
+    admin=$(sed -n 's|^admin API on \(http://[^ ]*\).*|\1|p' "$WORK/Step5Invalidation.out")
+    echo
+    echo "# three variants of one source image, and another image, each stored on its first request (--min-uses 1):"
+    local target
+    for target in /1.jpg '/1.jpg?w=100' /%31.jpg /2.jpg; do show_cache_status "$proxy$target"; done
+    for target in /1.jpg '/1.jpg?w=100' /%31.jpg /2.jpg; do show_cache_status "$proxy$target"; done
+    echo
+    echo "# a deploy changed 1.jpg: one call drops every variant of it, and records what it did"
+    show "curl -s -X DELETE -H 'Authorization: Bearer demo-token' '$admin/invalidate?projectName=demo&latestCommitHash=3f2a9c1&urls=https://cdn.example/1.jpg'"
+    for target in /1.jpg '/1.jpg?w=100' /%31.jpg /2.jpg; do show_cache_status "$proxy$target"; done
+    show "curl -s -H 'Authorization: Bearer demo-token' '$admin/lastInvalidation?projectName=demo' | cut -c1-100"
+    show "curl -s -o /dev/null -w '%{http_code}\n' '$admin/lastInvalidation?projectName=demo'   # no token"
+    echo
+    echo "# twenty simultaneous requests for an image nobody asked for yet: one reaches the origin"
+    show "seq 20 | xargs -P 20 -I{} curl -s -o /dev/null -w '%{http_code} %header{x-proxy-cache}\n' $proxy/3.jpg | sort | uniq -c"
+    show "curl -s $admin/metrics | grep -E '^image_cache_(upstream_requests|coalesced_requests)_total'"
 }
 
 # restart_last : stops the server started last (SIGTERM) and starts it again with the same arguments.

@@ -61,7 +61,7 @@ final class InvalidationHistory: Sendable {
     }
 
     deinit {
-        state.withLock { close($0.descriptor) }
+        _ = state.withLock { close($0.descriptor) }
     }
 
     /// Appends `record` and flushes it to the disk: when this returns, the record survives a crash.
