@@ -31,13 +31,25 @@ struct CoalescingTests {
         return results.withLock { results in (0..<count).map { results[$0]! } }
     }
 
-    static func eventually(_ condition: () -> Bool) -> Bool {
-        let deadline = ContinuousClock.now + .seconds(5)
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            Thread.sleep(forTimeInterval: 0.005)
+    /// GETs `target` from `count` threads: the first leads a fetch, the others start once it is in
+    /// flight and follow it; `release` is signalled once all have joined. Each thread's `answer`.
+    static func leaderAndFollowers<Answer: Sendable>(_ fixture: ProxyFixture, _ target: String, count: Int,
+                                                     key: CacheKey, release: DispatchSemaphore,
+                                                     answer: @escaping @Sendable (RawClient.Response) -> Answer) -> [Answer] {
+        let answers = Mutex<[Answer]>([])
+        let group = DispatchGroup()
+        for number in 0..<count {
+            group.enter()
+            Thread {
+                if let response = try? fixture.request(.get, target) { answers.withLock { $0.append(answer(response)) } }
+                group.leave()
+            }.start()
+            if number == 0 { #expect(eventually { fixture.proxy.sharedFetches?.count == 1 }) }
         }
-        return false
+        #expect(eventually { fixture.proxy.sharedFetches?.followerCount(of: key) == count - 1 })
+        release.signal()
+        group.wait()
+        return answers.withLock { $0 }
     }
 
     @Test("50 cold GETs and HEADs of one image reach the origin once; every GET gets the whole image")
@@ -114,10 +126,10 @@ struct CoalescingTests {
         let key = fixture.key("/big.jpg", upstream: origin.upstream)
         let leader = try RawClient(port: fixture.port)
         try leader.send("GET /big.jpg HTTP/1.1\r\nHost: test\r\n\r\n")
-        #expect(Self.eventually { fixture.proxy.sharedFetches?.count == 1 })
+        #expect(eventually { fixture.proxy.sharedFetches?.count == 1 })
         let follower = try RawClient(port: fixture.port)
         try follower.send("GET /big.jpg HTTP/1.1\r\nHost: test\r\n\r\n")
-        #expect(Self.eventually { fixture.proxy.sharedFetches?.followerCount(of: key) == 1 })
+        #expect(eventually { fixture.proxy.sharedFetches?.followerCount(of: key) == 1 })
         // Before the origin sends the second half, the follower already has the head and the first.
         let early = try Self.read(follower, until: "\r\n\r\n".utf8.count + 1_000, containing: first)
         #expect(early.starts(with: Array("HTTP/1.1 200 OK\r\n".utf8)))
@@ -138,20 +150,8 @@ struct CoalescingTests {
         }
         let fixture = try ProxyFixture(upstream: origin.upstream)
         let key = fixture.key("/1.jpg", upstream: origin.upstream)
-        let answers = Mutex<[Int]>([])
-        let group = DispatchGroup()
-        for number in 0..<4 {
-            group.enter()
-            Thread {
-                if let status = try? fixture.request(.get, "/1.jpg").status { answers.withLock { $0.append(status) } }
-                group.leave()
-            }.start()
-            if number == 0 { #expect(Self.eventually { fixture.proxy.sharedFetches?.count == 1 }) }
-        }
-        #expect(Self.eventually { fixture.proxy.sharedFetches?.followerCount(of: key) == 3 })
-        release.signal()
-        group.wait()
-        #expect(answers.withLock { $0 } == [502, 502, 502, 502])
+        let statuses = Self.leaderAndFollowers(fixture, "/1.jpg", count: 4, key: key, release: release) { $0.status }
+        #expect(statuses == [502, 502, 502, 502])
         #expect(origin.connectionCount == 1)
     }
 
@@ -167,9 +167,9 @@ struct CoalescingTests {
         let key = fixture.key("/1.jpg", upstream: origin.upstream)
         let clients = try (0..<3).map { _ in try RawClient(port: fixture.port) }
         try clients[0].send("GET /1.jpg HTTP/1.1\r\nHost: test\r\n\r\n")
-        #expect(Self.eventually { fixture.proxy.sharedFetches?.count == 1 })
+        #expect(eventually { fixture.proxy.sharedFetches?.count == 1 })
         for client in clients.dropFirst() { try client.send("GET /1.jpg HTTP/1.1\r\nHost: test\r\n\r\n") }
-        #expect(Self.eventually { fixture.proxy.sharedFetches?.followerCount(of: key) == 2 })
+        #expect(eventually { fixture.proxy.sharedFetches?.followerCount(of: key) == 2 })
         release.signal()
         for client in clients {
             let bytes = try client.readUntilClose()
@@ -190,20 +190,8 @@ struct CoalescingTests {
         }
         let fixture = try ProxyFixture(upstream: origin.upstream)
         let key = fixture.key("/me.jpg", upstream: origin.upstream)
-        let group = DispatchGroup()
-        let bodies = Mutex<[String]>([])
-        for number in 0..<4 {
-            group.enter()
-            Thread {
-                if let body = try? fixture.request(.get, "/me.jpg").bodyText { bodies.withLock { $0.append(body) } }
-                group.leave()
-            }.start()
-            if number == 0 { #expect(Self.eventually { fixture.proxy.sharedFetches?.count == 1 }) }
-        }
-        #expect(Self.eventually { fixture.proxy.sharedFetches?.followerCount(of: key) == 3 })
-        release.signal()
-        group.wait()
-        #expect(bodies.withLock { $0 } == ["yours", "yours", "yours", "yours"])
+        let bodies = Self.leaderAndFollowers(fixture, "/me.jpg", count: 4, key: key, release: release) { $0.bodyText }
+        #expect(bodies == ["yours", "yours", "yours", "yours"])
         #expect(origin.count(of: "/me.jpg") == 4)
     }
 
@@ -221,7 +209,7 @@ struct CoalescingTests {
             _ = try? fixture.request(.get, "/1.jpg")
             done.signal()
         }.start()
-        #expect(Self.eventually { fixture.proxy.sharedFetches?.count == 1 })
+        #expect(eventually { fixture.proxy.sharedFetches?.count == 1 })
         #expect(try InvalidationTests.invalidate(fixture, ["/1.jpg"]).status == 200)
         let after = try fixture.request(.get, "/1.jpg")
         #expect(after.body.isTheImage)
@@ -249,10 +237,10 @@ struct CoalescingTests {
         // Released below: its socket closes, as a browser tab that is closed.
         var leader: RawClient? = try RawClient(port: fixture.port)
         try leader?.send("GET /1.jpg HTTP/1.1\r\nHost: test\r\n\r\n")
-        #expect(Self.eventually { fixture.proxy.sharedFetches?.count == 1 })
+        #expect(eventually { fixture.proxy.sharedFetches?.count == 1 })
         let follower = try RawClient(port: fixture.port)
         try follower.send("GET /1.jpg HTTP/1.1\r\nHost: test\r\n\r\n")
-        #expect(Self.eventually { fixture.proxy.sharedFetches?.followerCount(of: key) == 1 })
+        #expect(eventually { fixture.proxy.sharedFetches?.followerCount(of: key) == 1 })
         _ = try Self.read(follower, until: 1_000, containing: first)
         leader = nil
         release.signal()

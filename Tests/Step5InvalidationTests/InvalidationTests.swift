@@ -180,7 +180,7 @@ struct InvalidationTests {
             answer.withLock { $0 = try? fixture.request(.get, "/1.jpg?w=300") }
             done.signal()
         }.start()
-        #expect(Self.eventually { origin.count(of: "/1.jpg?w=300") == 1 })
+        #expect(eventually { origin.count(of: "/1.jpg?w=300") == 1 })
         #expect(try Self.invalidate(fixture, ["/1.jpg"]).status == 200)
         release.signal()
         done.wait()
@@ -238,14 +238,5 @@ struct InvalidationTests {
         group.wait()
         #expect(problems.withLock { $0 }.isEmpty)
         #expect(answers.load(ordering: .relaxed) > 30)
-    }
-
-    static func eventually(_ condition: () -> Bool) -> Bool {
-        let deadline = ContinuousClock.now + .seconds(5)
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            Thread.sleep(forTimeInterval: 0.01)
-        }
-        return false
     }
 }
