@@ -10,7 +10,7 @@ import Foundation
 /// from the command line, where every `ps` listing would show it; it is compared in constant
 /// time and never logged. With no token, the invalidation API is off (Imcaxy's is open to anyone
 /// when its token setting is empty).
-struct BearerToken: Sendable {
+struct BearerToken: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     /// The environment variable that may hold the token.
     static let environmentVariable = "STEP5_INVALIDATION_TOKEN"
 
@@ -32,6 +32,13 @@ struct BearerToken: Sendable {
     }
 
     private let bytes: [UInt8]
+
+    /// The token as a client sends it after `Bearer `.
+    var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// Never the token itself: a token printed by mistake (a log line, an error) shows this.
+    var description: String { "<bearer token, \(bytes.count) characters>" }
+    var debugDescription: String { description }
 
     /// The token in `text`, without surrounding whitespace (a file's final newline).
     init(text: String, source: String) throws(LoadError) {

@@ -4,7 +4,8 @@ import HTTPCore
 // ANCHOR: invalidation-request
 /// A `DELETE /invalidate` call, checked: Imcaxy's three parameters, in the query as Imcaxy takes
 /// them (`?projectName=web&latestCommitHash=3f2a9c1&urls=/1.jpg&urls=/2.jpg`) or as a JSON body
-/// with the same names, which a long list of URLs needs (a request line is limited to 8 KiB).
+/// with the same names, which a long list of URLs needs (a request line is limited to 8 KiB),
+/// and which may give an empty list (`"urls": []`) to record a commit without invalidating anything.
 struct InvalidationRequest: Sendable, Equatable {
     /// What is wrong with a call; each case becomes a `400` (or `415`) naming the parameter.
     enum Problem: Error, Equatable, CustomStringConvertible {
@@ -42,9 +43,10 @@ struct InvalidationRequest: Sendable, Equatable {
         } catch {
             throw .invalid(parameter: error.parameter, reason: "not valid percent-encoded UTF-8")
         }
-        let projectName: String?, commitHash: String?, urls: [String]
+        let projectName: String?, commitHash: String?, urls: [String]?
         if request.body.isEmpty {
-            (projectName, commitHash, urls) = (query["projectName"], query["latestCommitHash"], query.values(of: "urls"))
+            let given = query.values(of: "urls")
+            (projectName, commitHash, urls) = (query["projectName"], query["latestCommitHash"], given.isEmpty ? nil : given)
         } else {
             guard query.isEmpty else { throw .bothQueryAndBody }
             let type = request.headerFields["Content-Type"] ?? "none"
@@ -60,7 +62,7 @@ struct InvalidationRequest: Sendable, Equatable {
             } catch {
                 throw .notJSON(reason: "not a JSON object with projectName, latestCommitHash and urls")
             }
-            (projectName, commitHash, urls) = (body.projectName, body.latestCommitHash, body.urls ?? [])
+            (projectName, commitHash, urls) = (body.projectName, body.latestCommitHash, body.urls)
         }
         guard let projectName else { throw .missing(parameter: "projectName") }
         guard !projectName.isEmpty, projectName.utf8.count <= 200, !projectName.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
@@ -69,7 +71,9 @@ struct InvalidationRequest: Sendable, Equatable {
         guard (7...64).contains(commitHash.utf8.count), commitHash.utf8.allSatisfy(\.isHexDigit) else {
             throw .invalid(parameter: "latestCommitHash", reason: "\"\(commitHash.prefix(80))\" is not 7 to 64 hex digits")
         }
-        guard !urls.isEmpty else { throw .missing(parameter: "urls") }
+        // An empty list in a JSON body records the commit and invalidates nothing: a CI job's
+        // first run, or a push that changed no image, moves the project's record forward.
+        guard let urls else { throw .missing(parameter: "urls") }
         guard urls.count <= Self.maxURLs else { throw .invalid(parameter: "urls", reason: "more than \(Self.maxURLs) URLs") }
         var sources: [SourcePath] = []
         for url in urls {

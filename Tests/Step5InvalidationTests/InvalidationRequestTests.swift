@@ -51,6 +51,16 @@ struct InvalidationRequestTests {
         #expect(throws: expected) { try InvalidationRequest(Self.request(target, body: body)) }
     }
 
+    @Test("An empty list in a JSON body records a commit and invalidates nothing; a body without urls has none")
+    func emptyList() throws {
+        let call = try InvalidationRequest(Self.request("/invalidate",
+                                                        body: #"{"projectName": "web", "latestCommitHash": "3f2a9c1", "urls": []}"#))
+        #expect(call.urls.isEmpty)
+        #expect(throws: InvalidationRequest.Problem.missing(parameter: "urls")) {
+            try InvalidationRequest(Self.request("/invalidate", body: #"{"projectName": "web", "latestCommitHash": "3f2a9c1"}"#))
+        }
+    }
+
     @Test("A body that is not JSON by its type is a 415 naming the type")
     func mediaType() {
         #expect(throws: InvalidationRequest.Problem.unsupportedMediaType("text/plain")) {

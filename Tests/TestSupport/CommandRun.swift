@@ -10,14 +10,23 @@ public struct CommandRun: Sendable {
     /// Standard output's lines.
     public var lines: [String] { output.split(separator: "\n").map(String.init) }
 
-    /// Runs the built `product` (found with `ServerProcess.findProductDirectory`) with `arguments`.
-    public static func run(product: String, _ arguments: [String]) throws -> CommandRun {
+    /// Runs the built `product` (found with `ServerProcess.findProductDirectory`) with `arguments`,
+    /// and `environment` added to this process's.
+    public static func run(product: String, _ arguments: [String], environment: [String: String] = [:]) throws -> CommandRun {
         guard let directory = ServerProcess.findProductDirectory(containing: product) else {
             throw ServerProcess.StartError.notBuilt(product)
         }
+        return try run(executable: directory + "/" + product, arguments, environment: environment)
+    }
+
+    /// Runs `executable` with `arguments`, and `environment` added to this process's.
+    public static func run(executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> CommandRun {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: directory + "/" + product)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
         process.standardError = errors

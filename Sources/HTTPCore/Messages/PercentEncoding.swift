@@ -26,9 +26,15 @@ public enum PercentEncoding {
     /// `path` with every octet of its UTF-8 that is not allowed in a path written `%XX`
     /// (RFC 3986 §3.3: `pchar` and `/` stay as they are), such as `/a%20b.jpg` for `/a b.jpg`.
     public static func encodePath(_ path: some StringProtocol) -> String {
+        encodePath(bytes: path.utf8)
+    }
+
+    /// The path made of the octets `bytes`, encoded as `encodePath(_:)` does: for names that may
+    /// not be UTF-8, such as a file's name as git stores it.
+    public static func encodePath(bytes: some Collection<UInt8>) -> String {
         var encoded: [UInt8] = []
-        encoded.reserveCapacity(path.utf8.count)
-        for byte in path.utf8 {
+        encoded.reserveCapacity(bytes.count)
+        for byte in bytes {
             if isPathCharacter(byte) {
                 encoded.append(byte)
             } else {
