@@ -9,7 +9,8 @@
 #   scripts/demo.sh step3    # the same behind the min-uses cache: MISS, MISS, then HIT
 #   scripts/demo.sh step4    # the disk cache: MISS, MISS, HIT, the file, a restart, HIT again
 #   scripts/demo.sh step5    # invalidation: three variants of 1.jpg and one of 2.jpg cached, one
-#                            # call drops 1.jpg's three, the history, statistics, 20 cold requests
+#                            # call drops 1.jpg's three, the history; a commit in a git repository
+#                            # reaching the cache through the CI command; 20 cold requests
 #
 # SWIFT_BUILD_FLAGS adds arguments to `swift build`, e.g. SWIFT_BUILD_FLAGS='--scratch-path /tmp/b'.
 # To add a step: write a demo_stepN function below and add stepN and its executable to STEPS.
@@ -149,6 +150,21 @@ demo_step5() {
     for target in /1.jpg '/1.jpg?w=100' /%31.jpg /2.jpg; do show_cache_status "$proxy$target"; done
     show "curl -s -H 'Authorization: Bearer demo-token' '$admin/lastInvalidation?projectName=demo' | cut -c1-100"
     show "curl -s -o /dev/null -w '%{http_code}\n' '$admin/lastInvalidation?projectName=demo'   # no token"
+    if command -v git >/dev/null; then
+        echo
+        echo "# the site's images in a git repository; the CI command's first run records its HEAD"
+        local site=$WORK/site
+        git init -q -b main "$site" && mkdir "$site/images" && cp Sources/Step1Origin/SampleImages/1.jpg Sources/Step1Origin/SampleImages/2.jpg "$site/images/"
+        git -C "$site" add -A && git -C "$site" -c user.name=CI -c user.email=ci@example.com commit -q -m 'the images'
+        for target in /2.jpg '/2.jpg?w=100'; do curl -s -o /dev/null "$proxy$target"; done
+        show "STEP5_INVALIDATION_TOKEN=demo-token $BIN/Step5Invalidation invalidate --server $admin --project site --repo $site --under images"
+        echo
+        echo "# a new 2.jpg is committed; the CI command sends exactly /2.jpg, and its variants go"
+        cp Sources/Step1Origin/SampleImages/3.jpg "$site/images/2.jpg"
+        git -C "$site" -c user.name=CI -c user.email=ci@example.com commit -q -am 'a new 2.jpg'
+        show "STEP5_INVALIDATION_TOKEN=demo-token $BIN/Step5Invalidation invalidate --server $admin --project site --repo $site --under images"
+        for target in /2.jpg '/2.jpg?w=100' /1.jpg; do show_cache_status "$proxy$target"; done
+    fi
     echo
     echo "# twenty simultaneous requests for an image nobody asked for yet: one reaches the origin"
     show "seq 20 | xargs -P 20 -I{} curl -s -o /dev/null -w '%{http_code} %header{x-proxy-cache}\n' $proxy/3.jpg | sort | uniq -c"

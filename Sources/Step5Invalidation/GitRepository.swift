@@ -1,6 +1,5 @@
 import Foundation
 
-// ANCHOR: git-repository
 /// The git repository a CI job checked out, asked through the `git` command (the only tool a CI
 /// image is sure to have): which commit is `HEAD`, whether a recorded commit is in its history,
 /// and which files changed between two commits.
@@ -126,7 +125,6 @@ struct GitRepository: Sendable {
         return Array(data)
     }
 }
-// ANCHOR_END: git-repository
 
 /// Standard error's bytes, handed from the thread that reads them.
 private final class ErrorData: @unchecked Sendable {

@@ -93,7 +93,6 @@ enum InvalidateCommand {
         var note: String?
     }
 
-    // ANCHOR: invalidate-run
     /// Runs the command; the exit status.
     static func run(_ options: Options, environment: [String: String], output: inout some TextOutputStream) -> Int32 {
         let token: BearerToken
@@ -151,7 +150,10 @@ enum InvalidateCommand {
                 }
                 let counts = Dictionary(records.flatMap(\.invalidatedImages).map { ($0.source, 1) }, uniquingKeysWith: +)
                 if !options.printsJSON {
-                    for url in plan.urls { print("\(server) \(url): \(counts[url] ?? 0) cached entries", to: &output) }
+                    for url in plan.urls {
+                        let count = counts[url] ?? 0
+                        print("\(server) \(url): \(count) cached \(count == 1 ? "entry" : "entries")", to: &output)
+                    }
                 }
                 paths.formUnion(plan.urls)
                 entries += counts.values.reduce(0, +)
@@ -162,13 +164,18 @@ enum InvalidateCommand {
             }
         }
         if !options.isDryRun, !options.printsJSON, !ranges.isEmpty {
-            let distinct = ranges.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-            print("invalidated \(paths.count) paths, \(entries) cached entries, on \(ranges.count) "
-                  + "\(ranges.count == 1 ? "server" : "servers"), \(distinct.joined(separator: ", "))", to: &output)
+            let servers = "\(ranges.count) \(ranges.count == 1 ? "server" : "servers")"
+            if paths.isEmpty {
+                print("nothing to invalidate; recorded \(head.prefix(7)) on \(servers)", to: &output)
+            } else {
+                let distinct = ranges.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+                print("invalidated \(paths.count) \(paths.count == 1 ? "path" : "paths"), "
+                      + "\(entries) cached \(entries == 1 ? "entry" : "entries"), on \(servers), "
+                      + distinct.joined(separator: ", "), to: &output)
+            }
         }
         return failures > 0 ? 1 : 0
     }
-    // ANCHOR_END: invalidate-run
 
     // ANCHOR: invalidate-plan
     /// What `server` is sent: the changes since the commit it recorded, every matching file when

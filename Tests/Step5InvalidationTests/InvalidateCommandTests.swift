@@ -64,7 +64,7 @@ struct InvalidateCommandTests {
         #expect(run.status == 0, "\(run.errors)")
         #expect(run.lines == [
             "http://127.0.0.1:\(fixture.admin.port) /1.jpg: 2 cached entries",
-            "invalidated 1 paths, 2 cached entries, on 1 server, \(first.prefix(7))..\(second.prefix(7))",
+            "invalidated 1 path, 2 cached entries, on 1 server, \(first.prefix(7))..\(second.prefix(7))",
         ])
         #expect(try Self.lastCommit(fixture) == second)
         let statuses = try Self.statuses(fixture)
