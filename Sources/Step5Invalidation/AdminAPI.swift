@@ -21,12 +21,15 @@ import HTTPCore
 /// a JSON object `{"error": "…"}` with the status that says what went wrong.
 struct AdminAPI: HTTPHandler {
     let cache: ResponseCache
-    let history: InvalidationHistory
+    /// Where records are kept: the local history file, or, in a fleet, Redis.
+    let history: any InvalidationStore
     /// `nil`: no token configured, the invalidation routes answer `503`.
     let token: BearerToken?
     let metrics: ProxyMetrics
     /// The fetches in flight, for `/metrics`; `nil` when misses are not coalesced.
     let sharedFetches: SharedFetches?
+    /// The fleet node this is; `nil` for a cache on its own.
+    var fleet: FleetNode? = nil
     /// The Unix time now, in seconds: the history's dates (a test gives a fixed one).
     var unixTime: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
 
@@ -105,40 +108,42 @@ struct AdminAPI: HTTPHandler {
         var record = InvalidationRecord(projectName: call.projectName, commitHash: call.commitHash,
                                         invalidationDate: InvalidationRecord.rfc3339(unixTime()),
                                         requestedInvalidations: call.urls)
-        var errors: [String] = []
-        for (url, source) in zip(call.urls, call.sources) {
-            let result = cache.invalidate(source) ?? ResponseCache.SourceInvalidation()
-            record.invalidatedImages += result.deleted.map { entry in
-                InvalidationRecord.InvalidatedImage(source: url, key: entry.key.rawValue, path: entry.path, size: entry.size,
-                                                    storedAt: InvalidationRecord.rfc3339(entry.storedAt))
+        if let fleet {
+            // A fleet: recorded and published first, then applied here as on every node. One
+            // that may not reach every node is refused, not half done.
+            do {
+                record = try fleet.publish(record)
+            } catch {
+                return .jsonError(.serviceUnavailable, "the fleet cannot be reached (\(error)); nothing was invalidated",
+                                  headerFields: ["Retry-After": "1"])
             }
-            if result.failures.isEmpty {
-                record.doneInvalidations.append(url)
-            } else {
-                errors += result.failures.map { "\(url): cannot delete \($0.path): \($0.reason)" }
-            }
+            return .json(record.invalidationError == nil ? .ok : .internalServerError, record)
         }
-        record.invalidationError = errors.isEmpty ? nil : errors.joined(separator: "; ")
+        cache.invalidate(&record)
         ProxyMetrics.increment(metrics.invalidatedEntries, by: record.invalidatedImages.count)
         do {
             try history.append(record)
             ProxyMetrics.increment(metrics.invalidations)
         } catch {
             // The entries are gone all the same; the caller learns that the history missed it.
-            errors.append("the history could not record this call: \(error)")
-            record.invalidationError = errors.joined(separator: "; ")
+            let note = "the history could not record this call: \(error)"
+            record.invalidationError = record.invalidationError.map { $0 + "; " + note } ?? note
         }
-        return .json(errors.isEmpty ? .ok : .internalServerError, record)
+        return .json(record.invalidationError == nil ? .ok : .internalServerError, record)
     }
     // ANCHOR_END: invalidate
 
     /// `GET /lastInvalidation?projectName=P`: the newest record of P, or `404` before its first.
     private func lastInvalidation(_ request: HTTPRequest) -> HTTPResponse {
         guard let project = projectName(of: request) else { return .jsonError(.badRequest, "missing parameter projectName") }
-        guard let record = history.latest(of: project) else {
-            return .jsonError(.notFound, "no invalidation recorded for project \(project)")
+        do {
+            guard let record = try history.latest(of: project) else {
+                return .jsonError(.notFound, "no invalidation recorded for project \(project)")
+            }
+            return .json(.ok, record)
+        } catch {
+            return .jsonError(.serviceUnavailable, "the history cannot be read (\(error))", headerFields: ["Retry-After": "1"])
         }
-        return .json(.ok, record)
     }
 
     /// `GET /invalidations?projectName=P&limit=N`: P's records, newest first.
@@ -147,7 +152,11 @@ struct AdminAPI: HTTPHandler {
         guard let limit = integerParameter("limit", of: request, default: 20, range: 1...InvalidationHistory.keptPerProject) else {
             return .jsonError(.badRequest, "invalid parameter limit: a number from 1 to \(InvalidationHistory.keptPerProject)")
         }
-        return .json(.ok, history.records(of: project, limit: limit))
+        do {
+            return .json(.ok, try history.records(of: project, limit: limit))
+        } catch {
+            return .jsonError(.serviceUnavailable, "the history cannot be read (\(error))", headerFields: ["Retry-After": "1"])
+        }
     }
 
     // MARK: - Parameters

@@ -50,6 +50,9 @@ struct CachingProxy: HTTPHandler {
     let sharedFetches: SharedFetches?
     /// The proxy's counters, which the admin API reports.
     let metrics: ProxyMetrics
+    /// Closed while this node of a fleet catches up on invalidations it missed: the cache is
+    /// then bypassed. `nil` for a cache on its own.
+    let gate: CacheGate?
 
     // ANCHOR: added-fields
     /// nginx's `add_header` (without `always`) adds its field only to responses with these
@@ -71,7 +74,7 @@ struct CachingProxy: HTTPHandler {
     /// read of its body), storing into `cache` what `policy` allows.
     init(upstream: UpstreamAddress, upstreamTimeout: Duration, policy: StoragePolicy, cache: ResponseCache,
          purgeAllow: [AddressBlock] = CachingProxy.loopback, sharedFetches: SharedFetches? = SharedFetches(),
-         metrics: ProxyMetrics = ProxyMetrics()) {
+         metrics: ProxyMetrics = ProxyMetrics(), gate: CacheGate? = nil) {
         client = HTTPClient(upstream: upstream, responseTimeout: upstreamTimeout)
         self.cache = cache
         self.policy = policy
@@ -79,6 +82,7 @@ struct CachingProxy: HTTPHandler {
         self.purgeAllow = purgeAllow
         self.sharedFetches = sharedFetches
         self.metrics = metrics
+        self.gate = gate
     }
 
     // ANCHOR: respond
@@ -102,6 +106,7 @@ struct CachingProxy: HTTPHandler {
     /// A HIT from its file, or a MISS or EXPIRED relayed from the upstream (or from another miss
     /// of the key already asking it) and stored if it may be.
     private func respondThroughCache(to request: HTTPRequest) -> HTTPResponse {
+        if let gate, !gate.isOpen { return bypass(request) }
         let key = CacheKey(proxyHost: proxyHost, target: upstreamTarget(of: request))
         // A plain GET is answered with the whole body on a HIT: its bytes are counted with the
         // use, under the same lock, so statistics cost the HIT path no second lock.
@@ -193,6 +198,23 @@ struct CachingProxy: HTTPHandler {
         return countingSentBytes(of: response, for: key, sharingWith: isShared ? shared : nil)
     }
     // ANCHOR_END: through-cache
+
+    // ANCHOR: bypass
+    /// The upstream's answer, relayed with `X-Proxy-Cache: BYPASS` (nginx's word for a request
+    /// that skipped the cache) and not stored: while a fleet node catches up on invalidations it
+    /// missed, its files may be ones the fleet has invalidated.
+    private func bypass(_ request: HTTPRequest) -> HTTPResponse {
+        ProxyMetrics.increment(metrics.upstreamRequests)
+        do {
+            let upstreamResponse = try client.send(method: request.method, target: upstreamTarget(of: request),
+                                                   headerFields: forwardedFields(of: request), body: request.body)
+            return relay(upstreamResponse, to: request, cacheStatus: "BYPASS", storingIn: nil)
+        } catch {
+            ProxyMetrics.increment(metrics.upstreamErrors)
+            return failure(error)
+        }
+    }
+    // ANCHOR_END: bypass
 
     // MARK: - Forwarding the request
 

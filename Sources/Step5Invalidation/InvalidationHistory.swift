@@ -18,7 +18,7 @@ import Synchronization
 ///
 /// Imcaxy keeps its history in MongoDB; a file of lines needs no server, and `tail`, `grep` and
 /// `jq` read it.
-final class InvalidationHistory: Sendable {
+final class InvalidationHistory: InvalidationStore {
     /// Why the history cannot be used; each case is one line.
     enum HistoryError: Error, Equatable, CustomStringConvertible {
         case system(call: String, path: String, errno: Int32)

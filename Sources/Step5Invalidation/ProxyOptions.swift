@@ -13,6 +13,7 @@ struct ProxyOptions: Equatable {
                           [--purge-allow ADDRESS[/BITS]]... [--max-connections N]
                           [--admin-host ADDRESS] [--admin-port PORT] [--token-file FILE]
                           [--history FILE] [--source-param NAME] [--no-coalesce]
+                          [--fleet redis://HOST[:PORT][/DB]] [--fleet-password-file FILE]
 
         A caching proxy that stores a response in a file, in nginx's cache format, once its
         URL has been asked for --min-uses times, keeps it fresh for --valid, and stays within
@@ -65,6 +66,12 @@ struct ProxyOptions: Equatable {
           --no-coalesce            every miss asks the upstream itself (nginx's default,
                                    proxy_cache_lock off); by default concurrent misses of
                                    one URL share one upstream request
+          --fleet URL              a fleet of caches sharing invalidations through Redis,
+                                   redis://HOST[:PORT][/DB]: the history lives there, and
+                                   every node applies every invalidation
+          --fleet-password-file FILE
+                                   the file holding Redis's password; or set
+                                   STEP5_FLEET_PASSWORD. Never given on the command line
           -h, --help               show this help
         """
 
@@ -89,6 +96,8 @@ struct ProxyOptions: Equatable {
     var historyFile: String?
     var sourceParameter: String?
     var coalescesMisses = true
+    var fleet: FleetAddress?
+    var fleetPasswordFile: String?
 
     /// The defaults, as `usage` states them.
     init() {}
@@ -120,6 +129,16 @@ struct ProxyOptions: Equatable {
         historyFile = try arguments.value(of: "--history")
         sourceParameter = try arguments.value(of: "--source-param", as: .parameterName)
         coalescesMisses = try !arguments.flag("--no-coalesce")
+        fleet = try arguments.value(of: "--fleet", as: .fleetAddress)
+        fleetPasswordFile = try arguments.value(of: "--fleet-password-file")
+    }
+
+    /// The file in which a fleet node remembers the last invalidation it applied, beside the
+    /// cache directory as the history is.
+    var fleetStatePath: String {
+        var directory = cacheDirectory
+        while directory.count > 1, directory.hasSuffix("/") { directory.removeLast() }
+        return directory + "-fleet.state"
     }
 
     /// The invalidation history's file: `--history`, or `DIR-invalidations.jsonl` beside the
@@ -209,5 +228,12 @@ extension CommandLineArguments.ValueFormat where Value == String {
                 (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || [0x2D, 0x5F, 0x2E].contains(byte)
             } ? text : nil
         }
+    }
+}
+
+extension CommandLineArguments.ValueFormat where Value == FleetAddress {
+    /// A Redis address, `redis://HOST[:PORT][/DB]`.
+    fileprivate static var fleetAddress: Self {
+        Self(expected: "a Redis URL such as redis://127.0.0.1:6379 or redis://10.0.0.5/2") { FleetAddress(url: $0) }
     }
 }

@@ -59,6 +59,29 @@ extension ResponseCache {
     }
     // ANCHOR_END: invalidate
 
+    // ANCHOR: invalidate-record
+    /// Applies `record`'s requested URLs to this cache, one after another, and fills in what it
+    /// did: the URLs done, the entries deleted, and an error naming each file that could not be
+    /// deleted (its URL is then not done; the others go on).
+    func invalidate(_ record: inout InvalidationRecord) {
+        var errors: [String] = []
+        for url in record.requestedInvalidations {
+            // The URLs were checked when the call came in; one that is not a source now matches nothing.
+            let result = SourcePath(url: url).flatMap(invalidate) ?? SourceInvalidation()
+            record.invalidatedImages += result.deleted.map { entry in
+                InvalidationRecord.InvalidatedImage(source: url, key: entry.key.rawValue, path: entry.path, size: entry.size,
+                                                    storedAt: InvalidationRecord.rfc3339(entry.storedAt))
+            }
+            if result.failures.isEmpty {
+                record.doneInvalidations.append(url)
+            } else {
+                errors += result.failures.map { "\(url): cannot delete \($0.path): \($0.reason)" }
+            }
+        }
+        record.invalidationError = errors.isEmpty ? nil : errors.joined(separator: "; ")
+    }
+    // ANCHOR_END: invalidate-record
+
     // MARK: - Usage statistics
 
     /// The cache's counters and sizes, and its `top` most used keys.

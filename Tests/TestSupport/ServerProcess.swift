@@ -114,10 +114,11 @@ public final class ServerProcess {
         return process.isRunning ? nil : process.terminationStatus
     }
 
-    /// Starts the built executable `name` (found with `findProductDirectory`).
-    public convenience init(product name: String, arguments: [String] = []) throws {
+    /// Starts the built executable `name` (found with `findProductDirectory`), with `environment`
+    /// added to this process's.
+    public convenience init(product name: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
         guard let directory = Self.findProductDirectory(containing: name) else { throw StartError.notBuilt(name) }
-        try self.init(executable: directory + "/" + name, arguments: arguments)
+        try self.init(executable: directory + "/" + name, arguments: arguments, environment: environment)
     }
 
     /// The directory of the built products: the nearest parent of this test binary holding a
