@@ -88,6 +88,12 @@ extension AdminAPI {
         metric("image_cache_invalidations_total", "counter", "Invalidation calls recorded.", [("", load(metrics.invalidations))])
         metric("image_cache_invalidated_entries_total", "counter", "Entries deleted by invalidation calls.",
                [("", load(metrics.invalidatedEntries))])
+        if let fleet {
+            metric("image_cache_fleet_connected", "gauge", "1 while this node is connected to the fleet's Redis and caught up.",
+                   [("", fleet.isConnected.load(ordering: .relaxed) ? 1 : 0)])
+            metric("image_cache_fleet_applied_sequence", "gauge", "The fleet log's last record applied by this node.",
+                   [("", fleet.appliedSequence)])
+        }
         return HTTPResponse(status: .ok, headerFields: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
                             body: .bytes(Array(text.utf8)))
     }

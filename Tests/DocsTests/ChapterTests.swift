@@ -54,7 +54,7 @@ struct ChapterTests {
     static let chapters = DocsCheck(packageRoot: DocsCheck.thisPackageRoot).chapters()
 
     @Test("Output shown in a chapter is what its commands print", arguments: chapters)
-    func transcriptsMatchTheOutput(chapter: String) throws {
+    func transcriptsMatchTheOutput(chapter: String) async throws {
         // CI installs curl; without it every transcript would fail less clearly, or not run at all.
         guard ShellCommand.run("command -v curl", in: "/", timeout: .seconds(10)).output.contains("curl") else {
             Issue.record("curl is not installed: transcripts in docs/ run curl (apt-get install curl)")
@@ -65,7 +65,9 @@ struct ChapterTests {
             return
         }
         let runner = TranscriptRunner(workingDirectory: check.packageRoot, productDirectory: products)
-        check.transcriptFindings(in: chapter, runner: runner).forEach(record)
+        // A chapter's transcripts take seconds of waiting on servers and commands: off the test pool.
+        let check = check
+        try await onOwnThread { check.transcriptFindings(in: chapter, runner: runner) }.forEach(record)
     }
 
     /// Records `finding` as an issue located in the chapter, so editors jump to the Markdown line.

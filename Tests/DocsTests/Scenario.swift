@@ -27,6 +27,9 @@ struct Scenario: Sendable {
         /// A second listener it opens, such as step 5's admin API: the check starts it on a free
         /// port (`option 0`) and reads the real one from the output line containing `announcement`.
         var secondListener: SecondListener?
+        /// Whether it prints `listening on http://…` (the steps do); one that does not, such as
+        /// redis-server, listens on its shown port and is ready once it accepts a connection.
+        var announcesAddress = true
     }
 
     /// A server's second port: `--admin-port`, announced as `admin API on http://127.0.0.1:PORT`.
@@ -41,6 +44,9 @@ struct Scenario: Sendable {
     /// A directory a chapter shows (such as a cache directory, `/tmp/step4-cache`) that the check
     /// makes fresh and empty for every block, at a path of its own, and maps back in the output.
     var scratchDirectory: String?
+    /// Whether the scratch directory must exist before the servers start (the servers block makes
+    /// it with `mkdir -p`), for a server that will not create it, such as redis-server's `--dir`.
+    var makesScratchDirectory = false
 
     // MARK: - The scenario table
 
@@ -128,11 +134,26 @@ struct Scenario: Sendable {
             Server(executable: "Step1Origin", shownPort: 8000, arguments: ["--delay", "1000"], listensOnShownPort: true),
             step5Proxy(),
         ], scratchDirectory: "/tmp/step5"),
+        "step5-fleet": step5Fleet,
         "step5-slow-origin-no-coalesce": Scenario(servers: [
             Server(executable: "Step1Origin", shownPort: 8000, arguments: ["--delay", "1000"], listensOnShownPort: true),
             step5Proxy(extraArguments: ["--no-coalesce"]),
         ], scratchDirectory: "/tmp/step5"),
     ]
+
+    /// Chapter 5's fleet: Redis on 6390 (its files in the scratch directory), the origin, and
+    /// three nodes on 8080, 8090 and 8070 with their admin APIs one port above.
+    static let step5Fleet = Scenario(servers: [
+        Server(executable: "/usr/bin/env", shownPort: 6390, arguments: ["redis-server", "--port", "6390", "--dir", "/tmp/step5-fleet"],
+               listensOnShownPort: true, announcesAddress: false),
+        Server(executable: "Step1Origin", shownPort: 8000, listensOnShownPort: true),
+    ] + [("a", 8080), ("b", 8090), ("c", 8070)].map { name, port in
+        Server(executable: "Step5Invalidation", shownPort: port,
+               arguments: ["--port", String(port), "--admin-port", String(port + 1), "--upstream", "http://127.0.0.1:8000",
+                           "--cache-dir", "/tmp/step5-fleet/\(name)", "--min-uses", "1", "--fleet", "redis://127.0.0.1:6390"],
+               environment: [("STEP5_INVALIDATION_TOKEN", "workshop-token")],
+               secondListener: SecondListener(shownPort: port + 1, option: "--admin-port", announcement: "admin API on "))
+    }, scratchDirectory: "/tmp/step5-fleet", makesScratchDirectory: true)
 
     /// Chapter 5's proxy, with the chapter's token in the environment and `extraArguments`.
     private static func step5Proxy(extraArguments: [String] = []) -> Server {

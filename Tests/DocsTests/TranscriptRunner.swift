@@ -47,6 +47,10 @@ struct TranscriptRunner {
                 let directory = try TemporaryDirectory()
                 session.scratch = directory
                 session.ports.add(shownPath: shown, realPath: directory.path + "/scratch")
+                // As the servers block's `mkdir -p` makes it, for a server that needs it (redis-server's --dir).
+                if scenario.makesScratchDirectory {
+                    try FileManager.default.createDirectory(atPath: directory.path + "/scratch", withIntermediateDirectories: true)
+                }
             } catch {
                 return finding("scenario `\(name)`: no scratch directory: \(error)")
             }
@@ -54,11 +58,15 @@ struct TranscriptRunner {
         for server in scenario.servers {
             let executable = server.executable.hasPrefix("/") ? server.executable : productDirectory + "/" + server.executable
             do {
-                let second = server.secondListener.map { [$0.option, "0"] } ?? []
-                let process = try ServerProcess(executable: executable, arguments: server.arguments.map(session.ports.toReal) + second,
+                var arguments = server.arguments.map(session.ports.toReal)
+                if let listener = server.secondListener {
+                    arguments = ServerProcess.replacingOption(listener.option, with: "0", in: arguments)
+                }
+                let process = try ServerProcess(executable: executable, arguments: arguments,
                                                 port: server.listensOnShownPort ? server.shownPort : 0,
                                                 workingDirectory: workingDirectory,
-                                                environment: Dictionary(server.environment, uniquingKeysWith: { $1 }))
+                                                environment: Dictionary(server.environment, uniquingKeysWith: { $1 }),
+                                                announcesAddress: server.announcesAddress)
                 session.servers.append(process)
                 session.ports.add(shown: server.shownPort, real: process.port)
                 if let listener = server.secondListener {
@@ -123,7 +131,7 @@ struct TranscriptRunner {
     }
 
     /// The findings for a servers block. Its commands (a `# comment` after them aside) are
-    /// `scripts/stop.sh` (stop what runs), `rm -rf DIR` (empty the scenario's scratch directory,
+    /// `scripts/stop.sh` (stop what runs), `rm -rf DIR` and `mkdir -p DIR` (empty the scenario's scratch directory,
     /// which a scenario that has one must do) and the scenario's servers, in order, with the same
     /// arguments: `swift run NAME ARGS…` (after its environment, `NAME=VALUE …`), or the command itself for a server run through
     /// `/usr/bin/env` (`python3 scripts/session-origin.py`).
@@ -135,7 +143,7 @@ struct TranscriptRunner {
         let commands = block.lines.filter { $0.hasPrefix("$ ") }.map { line in
             String(line.dropFirst(2).prefix { $0 != "#" }).split(separator: " ").map(String.init)
         }
-        let shown = commands.filter { $0 != ["scripts/stop.sh"] && !$0.starts(with: ["rm", "-rf"]) }
+        let shown = commands.filter { $0 != ["scripts/stop.sh"] && !$0.starts(with: ["rm", "-rf"]) && !$0.starts(with: ["mkdir", "-p"]) }
         let expected = scenario.servers.map { server in
             server.executable == "/usr/bin/env" ? server.arguments
                 : server.environment.map { "\($0.name)=\($0.value)" } + ["swift", "run", server.executable] + server.arguments
@@ -146,6 +154,9 @@ struct TranscriptRunner {
         }
         if let scratch = scenario.scratchDirectory, !commands.contains(["rm", "-rf", scratch]) {
             return finding("the servers block of `\(name)` must start from an empty \(scratch): `$ rm -rf \(scratch)`")
+        }
+        if let scratch = scenario.scratchDirectory, scenario.makesScratchDirectory, !commands.contains(["mkdir", "-p", scratch]) {
+            return finding("the servers block of `\(name)` must make \(scratch) again: `$ mkdir -p \(scratch)`")
         }
         return []
     }

@@ -10,8 +10,9 @@ import TestSupport
 struct ConformanceTests {
     @Test("Same statuses, X-Proxy-Cache, Content-Type, Content-Length, bodies, cookies and origin requests",
           arguments: ConformanceSequence.all)
-    func sameAnswers(sequence: ConformanceSequence) throws {
-        let (nginx, step3) = try SideBySide.run(sequence, makeProxy: Self.makeProxy)
+    func sameAnswers(sequence: ConformanceSequence) async throws {
+        // Seconds of waiting on two servers and an origin: off the test pool (see onOwnThread).
+        let (nginx, step3) = try await onOwnThread { try SideBySide.run(sequence, makeProxy: Self.makeProxy) }
         // A Bool, so that a failure shows the table below rather than two transcripts on one line.
         let isIdentical = nginx == step3
         #expect(isIdentical, "\(SideBySide.table(sequence, nginx: nginx, step: step3, stepName: "Step3MinUses"))")
@@ -39,8 +40,9 @@ struct NginxAvailabilityTests {
 
 extension ConformanceTests {
     @Test("Where step 3 differs from nginx on purpose, both answers are as documented", arguments: DeliberateDifference.step3)
-    func deliberateDifference(difference: DeliberateDifference) throws {
-        let (nginx, step3) = try SideBySide.run(difference.sequence, makeProxy: Self.makeProxy)
+    func deliberateDifference(difference: DeliberateDifference) async throws {
+        // Seconds of waiting on two servers and an origin: off the test pool (see onOwnThread).
+        let (nginx, step3) = try await onOwnThread { try SideBySide.run(difference.sequence, makeProxy: Self.makeProxy) }
         let table = SideBySide.table(difference.sequence, nginx: nginx, step: step3, stepName: "Step3MinUses")
         #expect(nginx.summary == difference.nginx, "nginx changed: \(table)")
         #expect(step3.summary == difference.step, "\(difference.reason)\n\(table)")

@@ -20,16 +20,18 @@ struct ConformanceTests {
     ]
 
     @Test("Same statuses, X-Proxy-Cache, fields, bodies, origin requests and cache file paths", arguments: sequences)
-    func sameAnswers(sequence: ConformanceSequence) throws {
-        let (nginx, step4) = try SideBySide.run(sequence, makeProxy: Self.makeProxy)
+    func sameAnswers(sequence: ConformanceSequence) async throws {
+        // Seconds of waiting on two servers and an origin: off the test pool (see onOwnThread).
+        let (nginx, step4) = try await onOwnThread { try SideBySide.run(sequence, makeProxy: Self.makeProxy) }
         // A Bool, so that a failure shows the table below rather than two transcripts on one line.
         let isIdentical = nginx == step4
         #expect(isIdentical, "\(SideBySide.table(sequence, nginx: nginx, step: step4, stepName: "Step4Purge"))")
     }
 
     @Test("Where step 4 differs from nginx on purpose, both answers are as documented", arguments: DeliberateDifference.step4)
-    func deliberateDifference(difference: DeliberateDifference) throws {
-        let (nginx, step4) = try SideBySide.run(difference.sequence, makeProxy: Self.makeProxy)
+    func deliberateDifference(difference: DeliberateDifference) async throws {
+        // Seconds of waiting on two servers and an origin: off the test pool (see onOwnThread).
+        let (nginx, step4) = try await onOwnThread { try SideBySide.run(difference.sequence, makeProxy: Self.makeProxy) }
         let table = SideBySide.table(difference.sequence, nginx: nginx, step: step4, stepName: "Step4Purge")
         #expect(nginx.summary == difference.nginx, "nginx changed: \(table)")
         #expect(step4.summary == difference.step, "\(difference.reason)\n\(table)")

@@ -46,11 +46,11 @@ struct CoalescingConformanceTests {
     }
 
     @Test("nginx's default sends all fifty upstream; proxy_cache_lock sends two with min-uses 2; Step5Invalidation one")
-    func fiftyColdRequests() throws {
+    func fiftyColdRequests() async throws {
         // nginx as the workshop configures it: proxy_cache_lock off.
         let plainOrigin = try Self.makeOrigin()
         let plain = try NginxServer(locationBody: NginxServer.workshopCacheLocation(upstream: plainOrigin.upstream))
-        let nginxDefault = try Self.fiftyColdRequests(port: plain.port)
+        let nginxDefault = try await onOwnThread { try Self.fiftyColdRequests(port: plain.port) }
         #expect(nginxDefault.statuses == ["MISS": 50])
         #expect(nginxDefault.allWhole)
         #expect(plainOrigin.count(of: "/3.jpg") == 50)
@@ -60,7 +60,7 @@ struct CoalescingConformanceTests {
         let lockedOrigin = try Self.makeOrigin()
         let locked = try NginxServer(locationBody: NginxServer.workshopCacheLocation(upstream: lockedOrigin.upstream)
             + "\n        proxy_cache_lock on;")
-        let nginxLocked = try Self.fiftyColdRequests(port: locked.port)
+        let nginxLocked = try await onOwnThread { try Self.fiftyColdRequests(port: locked.port) }
         #expect(nginxLocked.statuses == ["MISS": 2, "HIT": 48])
         #expect(nginxLocked.allWhole)
         #expect(lockedOrigin.count(of: "/3.jpg") == 2)
@@ -71,7 +71,7 @@ struct CoalescingConformanceTests {
         let directory = try TemporaryDirectory()
         let proxy = try InteropTests.startProxy(upstream: ourOrigin.upstream, cacheDirectory: directory.path + "/cache",
                                                 coalesces: true)
-        let ours = try Self.fiftyColdRequests(port: proxy.port)
+        let ours = try await onOwnThread { try Self.fiftyColdRequests(port: proxy.port) }
         #expect(ours.statuses == ["MISS": 50])
         #expect(ours.allWhole)
         #expect(ourOrigin.count(of: "/3.jpg") == 1)

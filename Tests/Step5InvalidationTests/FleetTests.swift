@@ -23,6 +23,8 @@ struct FleetTests {
             process = try ServerProcess(product: "Step5Invalidation", arguments: arguments,
                                         environment: [BearerToken.environmentVariable: ProxyFixture.token])
             adminPort = try Self.adminPort(of: process)
+            // Until it has joined the fleet and caught up, its cache is bypassed.
+            #expect(eventually { (try? self.metric("image_cache_fleet_connected")) == 1 }, "\(name) never joined the fleet")
         }
 
         /// Stops it (SIGTERM) and starts it again with the same cache.

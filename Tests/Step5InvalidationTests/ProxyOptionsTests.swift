@@ -73,6 +73,10 @@ struct ProxyOptionsTests {
         (["--token-file", "/run/secrets/token"], changedDefaults { $0.tokenFile = "/run/secrets/token" }),
         (["--source-param", "url"], changedDefaults { $0.sourceParameter = "url" }),
         (["--no-coalesce"], changedDefaults { $0.coalescesMisses = false }),
+        (["--fleet", "redis://10.0.0.5:6380/2", "--fleet-password-file", "/run/secrets/redis"], changedDefaults {
+            $0.fleet = FleetAddress(url: "redis://10.0.0.5:6380/2")
+            $0.fleetPasswordFile = "/run/secrets/redis"
+        }),
         (["--upstream-timeout", "5", "--port", "0"], changedDefaults {
             $0.upstreamTimeout = .seconds(5)
             $0.port = 0
@@ -121,6 +125,8 @@ struct ProxyOptionsTests {
         (["--admin-port", "70000"], .invalidValue(option: "--admin-port", value: "70000", expected: "a port number (0-65535)")),
         // A token is never an argument: `ps` would show it.
         (["--token", "secret"], .unknownOption("--token")),
+        (["--fleet", "10.0.0.5:6379"], .invalidValue(option: "--fleet", value: "10.0.0.5:6379",
+                                                     expected: "a Redis URL such as redis://127.0.0.1:6379 or redis://10.0.0.5/2")),
     ])
     func rejectsBadArguments(arguments: [String], error: UsageError) {
         #expect(throws: error) { try parse(arguments) }
@@ -142,7 +148,8 @@ struct ProxyOptionsTests {
                      "(default 127.0.0.0/8 and ::1)",
                      "(default 2;", "(default 60m;", "(default 1g;", "(default 10m;", "81,920",
                      "--admin-host", "--admin-port", "(default 8081)", "--token-file", "STEP5_INVALIDATION_TOKEN",
-                     "--history", "--source-param", "--no-coalesce"] {
+                     "--history", "--source-param", "--no-coalesce", "--fleet", "--fleet-password-file",
+                     "STEP5_FLEET_PASSWORD"] {
             #expect(ProxyOptions.usage.contains(text))
         }
     }

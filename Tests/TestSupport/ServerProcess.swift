@@ -1,4 +1,5 @@
 import Foundation
+import HTTPCore
 
 /// A step's executable started as a real process on a free port (chapters' transcripts, signal
 /// and exit-status tests): its stdout goes to a file (so a busy access log can never
@@ -25,14 +26,18 @@ public final class ServerProcess {
 
     /// Starts `executable arguments --port PORT` (any free port by default) and waits (at most
     /// 10 s) for its address line.
+    ///
+    /// A `--port` already among `arguments` gets `port` as its value instead. A server that prints
+    /// no address line (`announcesAddress: false`, such as redis-server) must be given its port,
+    /// and is ready once it accepts a connection there.
     public init(executable: String, arguments: [String], port: Int = 0,
                 workingDirectory: String = FileManager.default.currentDirectoryPath,
-                environment: [String: String] = [:]) throws {
+                environment: [String: String] = [:], announcesAddress: Bool = true) throws {
         guard FileManager.default.isExecutableFile(atPath: executable) else { throw StartError.notBuilt(executable) }
         outputFile = NSTemporaryDirectory() + "docs-server-" + UUID().uuidString + ".out"
         _ = FileManager.default.createFile(atPath: outputFile, contents: nil)
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments + ["--port", String(port)]
+        process.arguments = Self.replacingOption("--port", with: String(port), in: arguments)
         process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
@@ -51,7 +56,11 @@ public final class ServerProcess {
         var output = ""
         while true {
             output = (try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? ""
-            if let newline = output.firstIndex(of: "\n"),
+            if !announcesAddress, port > 0, (try? Socket.connect(host: "127.0.0.1", port: port, timeout: .milliseconds(200))) != nil {
+                self.port = port
+                return
+            }
+            if announcesAddress, let newline = output.firstIndex(of: "\n"),
                let port = Self.port(inAddressLine: String(output[..<newline])) {
                 self.port = port
                 return
@@ -63,6 +72,17 @@ public final class ServerProcess {
             }
             Thread.sleep(forTimeInterval: 0.01)
         }
+    }
+
+    /// `arguments` with `option`'s value set to `value`: replaced where the option is given, added
+    /// at the end where it is not.
+    public static func replacingOption(_ option: String, with value: String, in arguments: [String]) -> [String] {
+        guard let index = arguments.firstIndex(of: option), index + 1 < arguments.count else {
+            return arguments + [option, value]
+        }
+        var replaced = arguments
+        replaced[index + 1] = value
+        return replaced
     }
 
     /// The port in `listening on http://HOST:PORT` (a trailing path or text is allowed).

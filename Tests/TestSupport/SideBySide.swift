@@ -2,7 +2,7 @@ import Foundation
 import HTTPCore
 
 /// What a client sees of one response: the parts compared between nginx and a step.
-public struct Observation: Equatable, CustomStringConvertible {
+public struct Observation: Equatable, Sendable, CustomStringConvertible {
     public var status: Int
     /// `X-Proxy-Cache`, or `nil` where the response has none.
     public var cacheStatus: String?
@@ -31,7 +31,7 @@ public struct Observation: Equatable, CustomStringConvertible {
 
 /// What one proxy made of a sequence: its answers in order, what its origin received, and the
 /// files its cache holds at the end (for proxies that keep a cache directory).
-public struct ConformanceTranscript: Equatable {
+public struct ConformanceTranscript: Equatable, Sendable {
     public var observations: [Observation] = []
     /// One line per request that reached the origin, e.g. `GET /1.jpg Cookie: a=1`: method,
     /// raw target, and the request fields a cache may forward or withhold.
