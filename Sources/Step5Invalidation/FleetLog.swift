@@ -38,7 +38,6 @@ final class FleetLog: InvalidationStore, @unchecked Sendable {
         try RESPConnection(host: address.host, port: address.port, password: password, database: address.database)
     }
 
-    // ANCHOR: fleet-append
     /// Appends `record` to the log and to its project's history, and tells every node, in one
     /// transaction (`MULTI`/`EXEC`: no node sees the log without the message, nor the other way
     /// round); its sequence number.
@@ -56,7 +55,6 @@ final class FleetLog: InvalidationStore, @unchecked Sendable {
         }
         return sequence
     }
-    // ANCHOR_END: fleet-append
 
     func append(_ record: InvalidationRecord) throws {
         _ = try append(record: record)

@@ -62,7 +62,6 @@ final class FleetNode: Service {
 
     // MARK: - Accepting an invalidation
 
-    // ANCHOR: fleet-publish
     /// Appends `record` to the fleet's log (every node will apply it) and applies it here, after
     /// any record before it this node had not applied yet; the record with what it did here.
     func publish(_ record: InvalidationRecord) throws(RESPConnection.CallError) -> InvalidationRecord {
@@ -76,11 +75,9 @@ final class FleetNode: Service {
             return local
         }
     }
-    // ANCHOR_END: fleet-publish
 
     // MARK: - Applying the log
 
-    // ANCHOR: fleet-catch-up
     /// Applies every record after the last one applied, up to `last` (all of them by default).
     private func catchUp(_ applied: inout Applied, through last: Int = .max) throws(RESPConnection.CallError) {
         let id = try log.fleetID()
@@ -100,7 +97,6 @@ final class FleetNode: Service {
             saveState(applied)
         }
     }
-    // ANCHOR_END: fleet-catch-up
 
     /// Applies `record` to this node's cache, and counts it.
     private func apply(_ record: inout InvalidationRecord) {
@@ -142,7 +138,6 @@ final class FleetNode: Service {
         return stopped.wait(timeout: .now() + .milliseconds(Int(timeout.components.seconds * 1_000))) == .success
     }
 
-    // ANCHOR: fleet-subscribe
     /// Subscribes, catches up, then applies what each message announces, until shut down; after
     /// a failure, closes the gate's wait (serving goes on), pauses, and starts over.
     private func subscribe() {
@@ -204,7 +199,6 @@ final class FleetNode: Service {
             }
         }
     }
-    // ANCHOR_END: fleet-subscribe
 }
 // ANCHOR_END: fleet-node
 

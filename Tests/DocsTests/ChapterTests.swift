@@ -66,8 +66,26 @@ struct ChapterTests {
         }
         let runner = TranscriptRunner(workingDirectory: check.packageRoot, productDirectory: products)
         // A chapter's transcripts take seconds of waiting on servers and commands: off the test pool.
+        // Chapters whose servers listen on their shown ports (an origin at 127.0.0.1:8000 whose
+        // address is in the cache keys) take turns; the others run beside them.
         let check = check
-        try await onOwnThread { check.transcriptFindings(in: chapter, runner: runner) }.forEach(record)
+        let needsShownPorts = Self.usesShownPorts(chapter: check.packageRoot + "/" + chapter)
+        try await onOwnThread {
+            if needsShownPorts { Self.shownPorts.lock() }
+            defer { if needsShownPorts { Self.shownPorts.unlock() } }
+            return check.transcriptFindings(in: chapter, runner: runner)
+        }.forEach(record)
+    }
+
+    /// Held by the chapter whose transcripts are using the shown ports.
+    private static let shownPorts = NSLock()
+
+    /// Whether a scenario of `chapter`'s transcripts has a server listening on its shown port.
+    private static func usesShownPorts(chapter: String) -> Bool {
+        let text = (try? String(contentsOfFile: chapter, encoding: .utf8)) ?? ""
+        return Scenario.all.contains { name, scenario in
+            scenario.servers.contains(where: \.listensOnShownPort) && text.contains("<!-- transcript: \(name) ")
+        }
     }
 
     /// Records `finding` as an issue located in the chapter, so editors jump to the Markdown line.
