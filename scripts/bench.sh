@@ -7,10 +7,13 @@
 #   scripts/bench.sh step3      # step 3: Step3MinUses HIT vs nginx HIT, and resident memory
 #   scripts/bench.sh step4      # step 4: Step4Purge HIT (from its files) vs nginx HIT, and the
 #                               #         cache loader on 100,000 entries vs `find | wc -l`
+#   scripts/bench.sh fleet      # step 5's fleet alone
 #   scripts/bench.sh step5      # step 5: Step5Invalidation HIT vs Step4Purge HIT (statistics must
 #                               #         not cost the hot path), an invalidation among 100,000
 #                               #         entries, and 50 and 500 cold requests: origin requests
-#                               #         with and without coalescing, nginx side by side
+#                               #         with and without coalescing, nginx side by side; a fleet
+#                               #         of three nodes on one Redis: how long an invalidation takes
+#                               #         to reach all, and HIT throughput with --fleet
 #
 # Each row is `wrk -t2 -c64 -d10s` against one server and one image (for cache HITs, the median
 # of ROUNDS=3 alternating rounds per side); ratios compare rows of the same run, because absolute
@@ -441,15 +444,103 @@ bench_coalescing() {
     done
 }
 
+# bench_fleet : three nodes on one redis-server. From the answer to an invalidation sent to node
+# A to the moment nodes B and C have applied it (their invalidation counter moved; each then
+# answers the image with a MISS), median and worst of 100; and node A's HIT throughput against
+# a node without --fleet, alternating rounds.
+bench_fleet() {
+    command -v redis-server >/dev/null || { echo "bench: redis-server is not installed (apt-get install redis-server)" >&2; exit 1; }
+    local redis; redis=$(free_port)
+    redis-server --port "$redis" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK" >/dev/null 2>&1 &
+    PIDS+=($!)
+    for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$redis") 2>/dev/null && break; sleep 0.05; done
+    start_step Step1Origin --root "$ROOT"; local origin=$PORT
+    local nodes=() admins=()
+    for name in a b c; do
+        # Each node's output in a file of its own, for its two address lines.
+        STEP5_INVALIDATION_TOKEN=bench-token "$BIN/Step5Invalidation" --port 0 --upstream "http://127.0.0.1:$origin" \
+            --cache-dir "$WORK/fleet-$name" --admin-port 0 --min-uses 1 --fleet "redis://127.0.0.1:$redis" \
+            >"$WORK/node-$name.out" 2>"$WORK/node-$name.log" &
+        PIDS+=($!)
+        local port="" admin=""
+        for _ in $(seq 100); do
+            port=$(sed -n 's|^listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$WORK/node-$name.out")
+            admin=$(sed -n 's|^admin API on http://127.0.0.1:\([0-9]*\).*|\1|p' "$WORK/node-$name.out")
+            [ -n "$port" ] && [ -n "$admin" ] && break
+            sleep 0.1
+        done
+        nodes+=("$port"); admins+=("$admin")
+        for _ in $(seq 100); do curl -s "http://127.0.0.1:$admin/metrics" | grep -q '^image_cache_fleet_connected 1' && break; sleep 0.05; done
+    done
+    start_step Step5Invalidation --upstream "http://127.0.0.1:$origin" --cache-dir "$WORK/alone" --admin-port 0 --min-uses 1
+    local alone=$PORT
+    python3 - "${nodes[@]}" "${admins[@]}" <<'PY'
+import http.client, statistics, sys, time
+nodes, admins = [int(p) for p in sys.argv[1:4]], [int(p) for p in sys.argv[4:7]]
+def get(port, target, headers={}, method="GET"):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request(method, target, headers=headers)
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response, body
+def applied(port):
+    _, body = get(port, "/metrics")
+    for line in body.decode().splitlines():
+        if line.startswith("image_cache_invalidations_total "):
+            return int(line.split()[1])
+    return -1
+latencies = []
+for round in range(1, 101):
+    for node in nodes:
+        get(node, "/1.jpg")
+    before = [applied(port) for port in admins[1:]]
+    response, _ = get(admins[0], f"/invalidate?projectName=bench&latestCommitHash={round:07x}&urls=/1.jpg",
+                      {"Authorization": "Bearer bench-token"}, "DELETE")
+    assert response.status == 200, response.status
+    answered = time.monotonic()
+    waiting = set(range(2))
+    while waiting:
+        for index in list(waiting):
+            if applied(admins[1:][index]) > before[index]:
+                waiting.discard(index)
+        if time.monotonic() - answered > 5:
+            raise SystemExit("an invalidation did not reach every node within 5 s")
+    latencies.append((time.monotonic() - answered) * 1000)
+    for node in nodes:
+        assert get(node, "/1.jpg")[0].getheader("X-Proxy-Cache") == "MISS"
+print()
+print("A fleet of three nodes on one Redis: from the answer on node A to B and C having applied it (ms, 100 invalidations)")
+print("| median | worst |")
+print("|---:|---:|")
+print(f"| {statistics.median(latencies):.1f} ms | {max(latencies):.1f} ms |")
+PY
+    warm "http://127.0.0.1:${nodes[0]}/1.jpg" 2
+    warm "http://127.0.0.1:$alone/1.jpg" 2
+    local a b
+    a=(); b=()
+    for _ in $(seq "$ROUNDS"); do
+        a+=("$(measure "http://127.0.0.1:${nodes[0]}/1.jpg")")
+        b+=("$(measure "http://127.0.0.1:$alone/1.jpg")")
+    done
+    a=$(median "${a[@]}"); b=$(median "${b[@]}")
+    echo
+    echo "HIT of 1.jpg, a node with --fleet vs one without, wrk -t2 -c64 -d$DURATION, median of $ROUNDS alternating rounds, requests/s"
+    echo "| with --fleet | without | ratio |"
+    echo "|---:|---:|---:|"
+    echo "| $a | $b | $(ratio "$a" "$b") |"
+}
+
 EXTRA_HTTP=""
 case "${1:-all}" in
     origin) bench_origin ;;
     step2) bench_hits Step2NaiveCache ;;
     step3) bench_hits Step3MinUses; bench_memory ;;
     step4) bench_hits Step4Purge --cache-dir "$WORK/step4-cache"; bench_loader ;;
-    step5) bench_step5_hits; bench_invalidation; bench_invalidation_under_load; bench_coalescing ;;
+    step5) bench_step5_hits; bench_invalidation; bench_invalidation_under_load; bench_coalescing; bench_fleet ;;
+    fleet) bench_fleet ;;
     all) bench_origin; bench_hits Step2NaiveCache; bench_hits Step3MinUses; bench_memory
          bench_hits Step4Purge --cache-dir "$WORK/step4-cache"; bench_loader
-         bench_step5_hits; bench_invalidation; bench_invalidation_under_load; bench_coalescing ;;
-    *) echo "usage: scripts/bench.sh [origin|step2|step3|step4|step5|all]" >&2; exit 2 ;;
+         bench_step5_hits; bench_invalidation; bench_invalidation_under_load; bench_coalescing; bench_fleet ;;
+    *) echo "usage: scripts/bench.sh [origin|step2|step3|step4|step5|fleet|all]" >&2; exit 2 ;;
 esac

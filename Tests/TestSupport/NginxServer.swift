@@ -115,13 +115,31 @@ public final class NginxServer: Sendable {
 
     deinit { stop() }
 
+    /// Whether nginx accepts connections on `port`: and it is nginx that answers there, not a
+    /// server of another test that took the port between its release and nginx's bind.
     private static func waitUntilAccepting(port: Int, process: Process) -> Bool {
         let deadline = Date().addingTimeInterval(5)
         while Date() < deadline, process.isRunning {
-            if (try? Socket.connect(host: "127.0.0.1", port: port, timeout: .milliseconds(100))) != nil { return true }
+            if let socket = try? Socket.connect(host: "127.0.0.1", port: port, timeout: .milliseconds(100)) {
+                return isNginx(socket)
+            }
             Thread.sleep(forTimeInterval: 0.02)
         }
         return false
+    }
+
+    /// Sends a request line nginx refuses before it reaches any location (so no upstream sees
+    /// it) and looks for nginx's name in the `400` it answers.
+    private static func isNginx(_ socket: Socket) -> Bool {
+        let probe = Array("GET\r\n\r\n".utf8)
+        guard (try? probe.withUnsafeBytes({ try socket.write($0, timeout: .seconds(1)) })) != nil else { return false }
+        var answer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        let deadline = ContinuousClock.now + .seconds(2)
+        while let count = try? chunk.withUnsafeMutableBytes({ try socket.read(into: $0, deadline: deadline) }), count > 0 {
+            answer += chunk[..<count]
+        }
+        return String(decoding: answer, as: UTF8.self).contains("nginx")
     }
 }
 
