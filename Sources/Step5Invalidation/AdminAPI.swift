@@ -30,7 +30,7 @@ struct AdminAPI: HTTPHandler {
     let sharedFetches: SharedFetches?
     /// The fleet node this is; `nil` for a cache on its own.
     var fleet: FleetNode? = nil
-    /// The Unix time now, in seconds: the history's dates (a test gives a fixed one).
+    /// The Unix time now, in seconds: the dates of the records.
     var unixTime: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
 
     func respond(to request: HTTPRequest) -> HTTPResponse {

@@ -84,9 +84,9 @@ final class SharedFetch: @unchecked Sendable {
             }
             // Bytes every follower has passed are no longer needed, once the buffer is over its window.
             if buffer.count > window {
-                let keep = (readers.values.min() ?? dropped + buffer.count) - dropped
-                buffer.removeFirst(keep)
-                dropped += keep
+                let passed = (readers.values.min() ?? dropped + buffer.count) - dropped
+                buffer.removeFirst(passed)
+                dropped += passed
             }
         }
     }
