@@ -98,6 +98,17 @@ measure() {
     wrk -t2 -c64 -d"$DURATION" "$1" | awk '/^Requests\/sec:/ { printf "%.0f", $2 }'
 }
 
+# alternate URL_A URL_B : ROUNDS alternating measurements of each, and their medians in A and B.
+# Alternating: a neighbour's load that comes and goes then touches both sides alike instead of one.
+alternate() {
+    local first=() second=()
+    for _ in $(seq "$ROUNDS"); do
+        first+=("$(measure "$1")")
+        second+=("$(measure "$2")")
+    done
+    A=$(median "${first[@]}"); B=$(median "${second[@]}")
+}
+
 # median N... : the middle value.
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
@@ -160,16 +171,8 @@ bench_hits() {
             curl -sD - -o /dev/null "http://127.0.0.1:$port/$image" | grep -qi '^X-Proxy-Cache: HIT' \
                 || { echo "bench: $image is not a HIT on port $port" >&2; exit 1; }
         done
-        local a b
-        a=(); b=()
-        # Alternating rounds, the median of each side: a neighbour's load that comes and goes
-        # then touches both sides alike instead of one.
-        for _ in $(seq "$ROUNDS"); do
-            a+=("$(measure "http://127.0.0.1:$ours/$image")")
-            b+=("$(measure "http://127.0.0.1:$nginx/$image")")
-        done
-        a=$(median "${a[@]}"); b=$(median "${b[@]}")
-        printf '| %-6s | %14s | %12s | %10s |\n' "$image" "$a" "$b" "$(ratio "$a" "$b")"
+        alternate "http://127.0.0.1:$ours/$image" "http://127.0.0.1:$nginx/$image"
+        printf '| %-6s | %14s | %12s | %10s |\n' "$image" "$A" "$B" "$(ratio "$A" "$B")"
     done
 }
 
@@ -299,14 +302,8 @@ bench_step5_hits() {
     for image in "${IMAGES[@]}"; do
         warm "http://127.0.0.1:$four/$image" 3
         warm "http://127.0.0.1:$five/$image" 3
-        local a b
-        a=(); b=()
-        for _ in $(seq "$ROUNDS"); do
-            a+=("$(measure "http://127.0.0.1:$five/$image")")
-            b+=("$(measure "http://127.0.0.1:$four/$image")")
-        done
-        a=$(median "${a[@]}"); b=$(median "${b[@]}")
-        printf '| %-6s | %17s | %10s | %12s |\n' "$image" "$a" "$b" "$(ratio "$a" "$b")"
+        alternate "http://127.0.0.1:$five/$image" "http://127.0.0.1:$four/$image"
+        printf '| %-6s | %17s | %10s | %12s |\n' "$image" "$A" "$B" "$(ratio "$A" "$B")"
     done
 }
 
@@ -517,18 +514,12 @@ print(f"| {statistics.median(latencies):.1f} ms | {max(latencies):.1f} ms |")
 PY
     warm "http://127.0.0.1:${nodes[0]}/1.jpg" 2
     warm "http://127.0.0.1:$alone/1.jpg" 2
-    local a b
-    a=(); b=()
-    for _ in $(seq "$ROUNDS"); do
-        a+=("$(measure "http://127.0.0.1:${nodes[0]}/1.jpg")")
-        b+=("$(measure "http://127.0.0.1:$alone/1.jpg")")
-    done
-    a=$(median "${a[@]}"); b=$(median "${b[@]}")
+    alternate "http://127.0.0.1:${nodes[0]}/1.jpg" "http://127.0.0.1:$alone/1.jpg"
     echo
     echo "HIT of 1.jpg, a node with --fleet vs one without, wrk -t2 -c64 -d$DURATION, median of $ROUNDS alternating rounds, requests/s"
     echo "| with --fleet | without | ratio |"
     echo "|---:|---:|---:|"
-    echo "| $a | $b | $(ratio "$a" "$b") |"
+    echo "| $A | $B | $(ratio "$A" "$B") |"
 }
 
 EXTRA_HTTP=""

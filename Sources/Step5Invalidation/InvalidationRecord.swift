@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 // ANCHOR: invalidation-record
 /// What one invalidation call asked for and did: a line of the history, and the answer's body.
 ///
@@ -61,14 +57,9 @@ struct InvalidationRecord: Codable, Sendable, Equatable {
         try container.encode(invalidationError, forKey: .invalidationError)
     }
 
-    /// `2026-12-02T09:14:03Z`: Unix seconds as RFC 3339, in UTC.
+    /// `2026-12-02T09:14:03Z`: Unix seconds as RFC 3339, in UTC, as the cache tool prints them.
     static func rfc3339(_ seconds: Int64) -> String {
-        var time = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
-            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
+        CacheEntryReport.rfc3339(seconds)
     }
 }
 // ANCHOR_END: invalidation-record
