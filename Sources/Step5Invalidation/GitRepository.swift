@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The git repository a CI job checked out, asked through the `git` command (the only tool a CI
 /// image is sure to have): which commit is `HEAD`, whether a recorded commit is in its history,
@@ -110,20 +111,31 @@ struct GitRepository: Sendable {
             errorData.set(errors.fileHandleForReading.readDataToEndOfFile())
             errorsRead.signal()
         }.start()
-        let timer = DispatchWorkItem { process.terminate() }
+        let deadline = Deadline()
+        let timer = DispatchWorkItem {
+            deadline.passed()
+            process.terminate()
+        }
         DispatchQueue.global().asyncAfter(deadline: .now() + 60, execute: timer)
         let data = output.fileHandleForReading.readDataToEndOfFile()
         errorsRead.wait()
         process.waitUntilExit()
         timer.cancel()
         let command = arguments.first ?? ""
-        if process.terminationReason == .uncaughtSignal { throw .timedOut(command: command) }
+        if deadline.hasPassed { throw .timedOut(command: command) }
         guard process.terminationStatus == 0 else {
             let message = String(decoding: errorData.get(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             throw .failed(command: command, status: process.terminationStatus, message: message)
         }
         return Array(data)
     }
+}
+
+/// Whether a call's deadline passed (and git was stopped for it).
+private final class Deadline: Sendable {
+    private let flag = Mutex(false)
+    func passed() { flag.withLock { $0 = true } }
+    var hasPassed: Bool { flag.withLock { $0 } }
 }
 
 /// Standard error's bytes, handed from the thread that reads them.
