@@ -5,7 +5,8 @@
 #
 # - the steps, run from this checkout's build directory (`swift run StepN…` or `.build/…/StepN…`);
 # - nginx started for a comparison with a prefix under /tmp/nginx-step…;
-# - scripts/session-origin.py.
+# - scripts/session-origin.py;
+# - chapter 5's Redis, on port 6390.
 #
 # Each gets SIGTERM, so it finishes what is in flight and exits (the steps exit 0). Prints what
 # it stopped, or that nothing was running.
@@ -17,6 +18,7 @@ patterns=(
     "^($root/)?\.build[^ ]*/Step[0-9][A-Za-z]*( |$)"
     "^nginx: .*-p /tmp/nginx-step|^nginx .*-p /tmp/nginx-step|nginx.*-c /tmp/nginx-step[^ ]*/nginx.conf"
     "scripts/session-origin.py"
+    "^redis-server [^ ]*:6390( |$)"
 )
 stopped=0
 for pattern in "${patterns[@]}"; do
