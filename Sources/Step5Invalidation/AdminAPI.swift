@@ -30,8 +30,6 @@ struct AdminAPI: HTTPHandler {
     let sharedFetches: SharedFetches?
     /// The fleet node this is; `nil` for a cache on its own.
     var fleet: FleetNode? = nil
-    /// The Unix time now, in seconds: the dates of the records.
-    var unixTime: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
 
     func respond(to request: HTTPRequest) -> HTTPResponse {
         let path = request.target.prefix { $0 != "?" }
@@ -106,7 +104,7 @@ struct AdminAPI: HTTPHandler {
                               headerFields: ["Retry-After": "1"])
         }
         var record = InvalidationRecord(projectName: call.projectName, commitHash: call.commitHash,
-                                        invalidationDate: InvalidationRecord.rfc3339(unixTime()),
+                                        invalidationDate: InvalidationRecord.rfc3339(Int64(time(nil))),
                                         requestedInvalidations: call.urls)
         if let fleet {
             // A fleet: recorded and published first, then applied here as on every node. One

@@ -41,7 +41,7 @@ struct AdminClient: Sendable {
     private let pause: @Sendable (Duration) -> Void
 
     init(server: UpstreamAddress, token: BearerToken, attempts: Int = 4,
-         pause: @escaping @Sendable (Duration) -> Void = { Thread.sleep(forTimeInterval: Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18) }) {
+         pause: @escaping @Sendable (Duration) -> Void = { Thread.sleep(forTimeInterval: $0.timeInterval) }) {
         self.server = server
         client = HTTPClient(upstream: server, connectTimeout: .seconds(5), responseTimeout: .seconds(60))
         self.token = token

@@ -135,7 +135,7 @@ final class FleetNode: Service {
             stopped.wait()
             return true
         }
-        return stopped.wait(timeout: .now() + .milliseconds(Int(timeout.components.seconds * 1_000))) == .success
+        return stopped.wait(timeout: .now() + timeout.dispatchInterval) == .success
     }
 
     /// Subscribes, catches up, then applies what each message announces, until shut down; after
@@ -169,7 +169,7 @@ final class FleetNode: Service {
                     report("fleet: \(log.address): \(error); serving from the local cache, retrying")
                     isFirstFailure = false
                 }
-                Thread.sleep(forTimeInterval: Double(pause.components.attoseconds) / 1e18 + Double(pause.components.seconds))
+                Thread.sleep(forTimeInterval: pause.timeInterval)
                 pause = min(pause * 2, .seconds(2))
             }
         }

@@ -46,7 +46,8 @@ struct GitRepository: Sendable {
     /// exactly `git diff commit..HEAD`. `false` for a commit the clone does not have (a shallow
     /// clone) or one a force push left out of the history.
     func isInHistory(_ commit: String, of descendant: String) -> Bool {
-        guard commit.utf8.allSatisfy({ $0 < 0x80 }), commit.utf8.allSatisfy(\.isASCIIHexDigit) else { return false }
+        // Only a hash: anything else would be an option or a revision expression to git.
+        guard !commit.isEmpty, commit.utf8.allSatisfy({ $0.hexDigitValue != nil }) else { return false }
         return (try? run(["merge-base", "--is-ancestor", commit, descendant])) != nil
     }
 
@@ -144,10 +145,4 @@ private final class ErrorData: @unchecked Sendable {
     private var data = Data()
     func set(_ data: Data) { self.data = data }
     func get() -> Data { data }
-}
-
-extension UInt8 {
-    fileprivate var isASCIIHexDigit: Bool {
-        (0x30...0x39).contains(self) || (0x61...0x66).contains(self | 0x20)
-    }
 }

@@ -68,7 +68,7 @@ struct InvalidationRequest: Sendable, Equatable {
         guard !projectName.isEmpty, projectName.utf8.count <= 200, !projectName.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
         else { throw .invalid(parameter: "projectName", reason: "1 to 200 bytes of text, no control characters") }
         guard let commitHash else { throw .missing(parameter: "latestCommitHash") }
-        guard (7...64).contains(commitHash.utf8.count), commitHash.utf8.allSatisfy(\.isHexDigit) else {
+        guard (7...64).contains(commitHash.utf8.count), commitHash.utf8.allSatisfy({ $0.hexDigitValue != nil }) else {
             throw .invalid(parameter: "latestCommitHash", reason: "\"\(commitHash.prefix(80))\" is not 7 to 64 hex digits")
         }
         // An empty list in a JSON body records the commit and invalidates nothing: a CI job's
@@ -96,9 +96,3 @@ struct InvalidationRequest: Sendable, Equatable {
     }
 }
 // ANCHOR_END: invalidation-request
-
-extension UInt8 {
-    fileprivate var isHexDigit: Bool {
-        (0x30...0x39).contains(self) || (0x61...0x66).contains(self | 0x20)
-    }
-}

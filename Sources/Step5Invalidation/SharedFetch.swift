@@ -73,7 +73,7 @@ final class SharedFetch: @unchecked Sendable {
         condition.withLock {
             buffer += piece
             condition.broadcast()
-            let deadline = Date.now.addingTimeInterval(stallTimeout.seconds)
+            let deadline = Date.now.addingTimeInterval(stallTimeout.timeInterval)
             while let slowest = readers.values.min(), dropped + buffer.count - slowest > window {
                 guard condition.wait(until: deadline) else {
                     // Still that far behind: those followers' connections are closed.
@@ -149,7 +149,7 @@ final class SharedFetch: @unchecked Sendable {
         condition.withLock {
             while outcome == nil {
                 let remaining = ContinuousClock.now.duration(to: deadline)
-                guard remaining > .zero, condition.wait(until: Date.now.addingTimeInterval(remaining.seconds)) || outcome != nil
+                guard remaining > .zero, condition.wait(until: Date.now.addingTimeInterval(remaining.timeInterval)) || outcome != nil
                 else { return .notShared }
             }
             return outcome!
@@ -180,10 +180,3 @@ final class SharedFetch: @unchecked Sendable {
     }
 }
 // ANCHOR_END: shared-fetch
-
-extension Duration {
-    /// The duration in seconds, as `TimeInterval` takes it.
-    fileprivate var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}

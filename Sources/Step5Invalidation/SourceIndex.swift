@@ -26,12 +26,10 @@ struct SourceIndex: Sendable {
         guard let slash = text.utf8.firstIndex(of: UInt8(ascii: "/")) else { return [] }
         let target = text[slash...]
         var sources = SourcePath(keyTarget: target.utf8).map { [$0] } ?? []
-        guard let sourceParameter, let question = target.firstIndex(of: "?") else { return sources }
-        for pair in target[target.index(after: question)...].split(separator: "&") {
-            let (name, value) = pair.firstIndex(of: "=").map { (pair[..<$0], pair[pair.index(after: $0)...]) } ?? (pair, "")
-            guard Self.decoded(name) == sourceParameter, let url = Self.decoded(value),
-                  let source = SourcePath(url: url), !sources.contains(source)
-            else { continue }
+        // A query that is not valid percent-encoded UTF-8 names no source beyond the path.
+        guard let sourceParameter, let query = try? QueryParameters(target: String(target)) else { return sources }
+        for url in query.values(of: sourceParameter) {
+            guard let source = SourcePath(url: url), !sources.contains(source) else { continue }
             sources.append(source)
         }
         return sources
@@ -59,11 +57,6 @@ struct SourceIndex: Sendable {
     /// The keys with an entry that are variants of `source`: one dictionary lookup.
     func keys(from source: SourcePath) -> Set<CacheKey> {
         keysBySource[source] ?? []
-    }
-
-    /// A query component percent-decoded as text (`+` stays `+`: these are URLs, not form fields).
-    private static func decoded(_ component: Substring) -> String? {
-        PercentEncoding.decode(component.utf8).flatMap { String(validating: $0, as: UTF8.self) }
     }
 }
 // ANCHOR_END: source-index

@@ -68,7 +68,7 @@ struct SourcePath: Hashable, Sendable, CustomStringConvertible {
                 continue
             }
             guard index + 2 < path.endIndex,
-                  let high = hexValue(path[index + 1]), let low = hexValue(path[index + 2])
+                  let high = path[index + 1].hexDigitValue, let low = path[index + 2].hexDigitValue
             else { return nil }
             let decoded = high << 4 | low
             if isUnreserved(decoded) {
@@ -94,16 +94,6 @@ struct SourcePath: Hashable, Sendable, CustomStringConvertible {
 
     private static let hexDigits = Array("0123456789ABCDEF".utf8)
 
-    /// The value of one hexadecimal digit, either case.
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
-
     // ANCHOR: remove-dot-segments
     /// RFC 3986 §5.2.4, for a path that starts with `/` (or is empty): `.` segments go, and each
     /// `..` removes the segment before it; none can climb above the root.
@@ -126,4 +116,16 @@ struct SourcePath: Hashable, Sendable, CustomStringConvertible {
         return output.reduce(into: []) { path, segment in path += [UInt8(ascii: "/")] + segment }
     }
     // ANCHOR_END: remove-dot-segments
+}
+
+extension UInt8 {
+    /// The value of this byte as one hexadecimal digit, either case; `nil` for any other byte.
+    var hexDigitValue: UInt8? {
+        switch self {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): self - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): self - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): self - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
 }
