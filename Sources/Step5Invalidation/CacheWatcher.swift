@@ -9,8 +9,11 @@ import Synchronization
 /// their keys (ngxcpd's watcher).
 ///
 /// Every level directory gets a watch; a level directory created later gets one as soon as it
-/// appears, and is scanned then, since entries may land in it before the watch does. `run` reads
-/// the events on the calling thread until `stop()`; everything else is set up in `init`.
+/// appears, and is listed then, since entries may land in it before the watch does. An entry renamed
+/// in between the watch and the listing shows up twice, listed and as a rename event; the file's
+/// inode tells the two apart from a second store at the same path, which is a new file renamed over
+/// the old one. `run` reads the events on the calling thread until `stop()`; everything else is set
+/// up in `init`.
 final class CacheWatcher: Sendable {
     /// One change.
     struct Event: Sendable, Equatable {
@@ -46,8 +49,14 @@ final class CacheWatcher: Sendable {
     private struct State {
         /// Each watched directory and its depth (0: the cache directory).
         var directories: [Int32: (path: String, depth: Int)] = [:]
-        /// The key of every entry known, by path.
-        var keys: [String: String] = [:]
+        /// Every entry known, by path.
+        var entries: [String: KnownEntry] = [:]
+    }
+
+    /// An entry reported: its key, and the inode of the file that was reported.
+    private struct KnownEntry {
+        let key: String
+        let inode: UInt64
     }
 
     /// Watches `directory`, and notes the entries already there.
@@ -70,7 +79,7 @@ final class CacheWatcher: Sendable {
     deinit { close(descriptor) }
 
     /// The number of entries known.
-    var entryCount: Int { state.withLock { $0.keys.count } }
+    var entryCount: Int { state.withLock { $0.entries.count } }
 
     /// Reads events and hands each change to `onEvent`, until `stop()`.
     func run(_ onEvent: (Event) -> Void) {
@@ -111,13 +120,10 @@ final class CacheWatcher: Sendable {
             }
             guard depth == directory.levels.digitsPerLevel.count, CacheDirectory.isEntryName(name) else { return [] }
             if mask & UInt32(IN_MOVED_TO) != 0 {
-                guard let entry = try? CacheLoader.loadEntry(at: path, name: name) else { return [] }
-                let key = String(decoding: entry.key, as: UTF8.self)
-                state.keys[path] = key
-                return [Event(kind: .stored, key: key, path: path)]
+                return Self.note(path, name: name, state: &state)
             }
             if mask & UInt32(IN_DELETE | IN_MOVED_FROM) != 0 {
-                return [Event(kind: .removed, key: state.keys.removeValue(forKey: path), path: path)]
+                return [Event(kind: .removed, key: state.entries.removeValue(forKey: path)?.key, path: path)]
             }
             return []
         }
@@ -143,13 +149,21 @@ final class CacheWatcher: Sendable {
                 if item.pointee.d_type == DT_DIR, name.utf8.count == levels.digitsPerLevel[depth] {
                     found += watch(child, depth: depth + 1, descriptor: descriptor, levels: levels, state: &state)
                 }
-            } else if CacheDirectory.isEntryName(name), let entry = try? CacheLoader.loadEntry(at: child, name: name) {
-                let key = String(decoding: entry.key, as: UTF8.self)
-                if state.keys.updateValue(key, forKey: child) == nil {
-                    found.append(Event(kind: .stored, key: key, path: child))
-                }
+            } else if CacheDirectory.isEntryName(name) {
+                found += note(child, name: name, state: &state)
             }
         }
         return found
+    }
+
+    /// Notes the entry file at `path`: a stored event, unless this very file (same inode) was
+    /// reported already or is not a valid entry.
+    private static func note(_ path: String, name: String, state: inout State) -> [Event] {
+        var status = stat()
+        guard lstat(path, &status) == 0, state.entries[path]?.inode != UInt64(status.st_ino),
+              let entry = try? CacheLoader.loadEntry(at: path, name: name) else { return [] }
+        let key = String(decoding: entry.key, as: UTF8.self)
+        state.entries[path] = KnownEntry(key: key, inode: UInt64(status.st_ino))
+        return [Event(kind: .stored, key: key, path: path)]
     }
 }
