@@ -131,7 +131,7 @@ struct TranscriptRunner {
     }
 
     /// The findings for a servers block. Its commands (a `# comment` after them aside) are
-    /// `scripts/stop.sh` (stop what runs), `rm -rf DIR` and `mkdir -p DIR` (empty the scenario's scratch directory,
+    /// `scripts/stop.sh` first (stop what earlier blocks started), `rm -rf DIR` and `mkdir -p DIR` (empty the scenario's scratch directory,
     /// which a scenario that has one must do) and the scenario's servers, in order, with the same
     /// arguments: `swift run NAME ARGS…` (after its environment, `NAME=VALUE …`), or the command itself for a server run through
     /// `/usr/bin/env` (`python3 scripts/session-origin.py`).
@@ -151,6 +151,10 @@ struct TranscriptRunner {
         guard shown == expected else {
             let list = expected.map { $0.joined(separator: " ") }.joined(separator: "; ")
             return finding("the servers block of `\(name)` must start exactly its servers: \(list)")
+        }
+        // A reader who followed the blocks before has their servers still running on these ports.
+        guard commands.first == ["scripts/stop.sh"] else {
+            return finding("the servers block of `\(name)` must first stop what earlier blocks started: `$ scripts/stop.sh`")
         }
         if let scratch = scenario.scratchDirectory, !commands.contains(["rm", "-rf", scratch]) {
             return finding("the servers block of `\(name)` must start from an empty \(scratch): `$ rm -rf \(scratch)`")

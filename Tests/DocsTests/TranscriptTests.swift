@@ -88,6 +88,7 @@ struct TranscriptTests {
         try package.write("docs/01-origin.md", Array("""
             <!-- servers: step1 -->
             ```console
+            $ scripts/stop.sh
             $ swift run Step1Origin
             ```
 
@@ -112,7 +113,7 @@ struct TranscriptTests {
         let runner = TranscriptRunner(workingDirectory: DocsCheck.thisPackageRoot, productDirectory: products)
         let findings = check.transcriptFindings(in: "docs/01-origin.md", runner: runner)
         try #require(findings.count == 1, "\(findings)")
-        #expect(findings[0].line == 18)
+        #expect(findings[0].line == 19)
         #expect(findings[0].message.contains("-200 9999") && findings[0].message.contains("+200 5465"))
     }
 
@@ -126,6 +127,7 @@ struct TranscriptTests {
         let servers = """
             <!-- servers: step3 -->
             ```console
+            $ scripts/stop.sh
             $ swift run Step1Origin
             $ swift run Step3MinUses --upstream http://127.0.0.1:8000
             ```
@@ -165,7 +167,7 @@ struct TranscriptTests {
         let check = DocsCheck(packageRoot: package.path)
         let runner = TranscriptRunner(workingDirectory: DocsCheck.thisPackageRoot, productDirectory: products)
         let findings = check.transcriptFindings(in: "docs/03-x.md", runner: runner)
-        #expect(findings.map(\.line) == [29, 34], "\(findings)")
+        #expect(findings.map(\.line) == [31, 36], "\(findings)")
         #expect(findings.last?.message.contains("`continued` needs a transcript block of scenario `step1` just before") == true)
     }
 
@@ -191,15 +193,19 @@ struct TranscriptTests {
         #expect(findings.first?.message.contains("needs a `<!-- servers: step1 -->` block") == true)
     }
 
-    @Test("A servers block must show exactly its scenario's servers, and start an empty scratch directory", arguments: [
-        (["$ rm -rf /tmp/step4-cache", "$ swift run Step1Origin   # terminal 1",
+    @Test("A servers block must first stop what runs, show exactly its scenario's servers, and start an empty scratch directory", arguments: [
+        (["$ scripts/stop.sh   # terminal 1", "$ rm -rf /tmp/step4-cache", "$ swift run Step1Origin   # terminal 1",
           "$ swift run Step4Purge --upstream http://127.0.0.1:8000 --cache-dir /tmp/step4-cache   # terminal 2"], nil),
-        (["$ swift run Step1Origin", "$ swift run Step4Purge --upstream http://127.0.0.1:8000 --cache-dir /tmp/step4-cache"],
+        (["$ rm -rf /tmp/step4-cache", "$ swift run Step1Origin",
+          "$ swift run Step4Purge --upstream http://127.0.0.1:8000 --cache-dir /tmp/step4-cache"],
+         "must first stop what earlier blocks started"),
+        (["$ scripts/stop.sh", "$ swift run Step1Origin", "$ swift run Step4Purge --upstream http://127.0.0.1:8000 --cache-dir /tmp/step4-cache"],
          "must start from an empty /tmp/step4-cache"),
-        (["$ rm -rf /tmp/step4-cache", "$ swift run Step1Origin", "$ swift run Step4Purge --upstream http://127.0.0.1:8000"],
+        (["$ scripts/stop.sh", "$ rm -rf /tmp/step4-cache", "$ swift run Step1Origin", "$ swift run Step4Purge --upstream http://127.0.0.1:8000"],
          "must start exactly its servers"),
-        (["$ rm -rf /tmp/step4-cache", "$ swift run Step4Purge --upstream http://127.0.0.1:8000 --cache-dir /tmp/step4-cache",
-          "$ swift run Step1Origin"], "must start exactly its servers"),
+        (["$ scripts/stop.sh", "$ rm -rf /tmp/step4-cache",
+          "$ swift run Step4Purge --upstream http://127.0.0.1:8000 --cache-dir /tmp/step4-cache", "$ swift run Step1Origin"],
+         "must start exactly its servers"),
     ] as [([String], String?)])
     func serversBlock(lines: [String], problem: String?) {
         let runner = TranscriptRunner(workingDirectory: "/", productDirectory: "/nonexistent")
