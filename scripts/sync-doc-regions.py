@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Rewrites every `<!-- code: PATH#anchor -->` block in docs/*.md from its source region, and
+"""Rewrites every `<!-- code: PATH#anchor -->` block in docs/*.md and docs/solutions/*.md from its source region, and
 every `<!-- diff: OLD#anchor NEW#anchor -->` block from the diff of two regions.
 
 For authors after a code change: `swift test --filter DocsTests` reports drift, this script
@@ -107,7 +107,7 @@ def sync(chapter: pathlib.Path) -> bool:
 
 
 if __name__ == "__main__":
-    chapters = [pathlib.Path(p).resolve() for p in sys.argv[1:]] or sorted((ROOT / "docs").glob("*.md"))
+    chapters = [pathlib.Path(p).resolve() for p in sys.argv[1:]] or sorted((ROOT / "docs").glob("*.md")) + sorted((ROOT / "docs" / "solutions").glob("*.md"))
     for chapter in chapters:
         if sync(chapter):
             print(f"updated {chapter.relative_to(ROOT)}")

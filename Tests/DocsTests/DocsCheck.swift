@@ -13,10 +13,13 @@ struct DocsCheck {
         return url.path
     }()
 
-    /// Every `docs/*.md`, relative to the package root, in name order.
+    /// Every `docs/*.md` and `docs/solutions/*.md` (the exercises' worked solutions), relative
+    /// to the package root, in name order.
     func chapters() -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: packageRoot + "/docs")) ?? []
-        return names.filter { $0.hasSuffix(".md") }.sorted().map { "docs/" + $0 }
+        ["docs", "docs/solutions"].flatMap { folder in
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: packageRoot + "/" + folder)) ?? []
+            return names.filter { $0.hasSuffix(".md") }.sorted().map { folder + "/" + $0 }
+        }
     }
 
     /// The checked blocks of `chapter`, and its marker problems as findings.

@@ -147,6 +147,7 @@ struct HTTPRequestParserTests {
         Rejected("DEL in the target", "GET /a\u{7F} HTTP/1.1\r\nHost: a\r\n\r\n", .malformedRequestLine),
         Rejected("A relative target", "GET a/b HTTP/1.1\r\nHost: a\r\n\r\n", .malformedRequestLine),
         Rejected("An asterisk target for GET", "GET * HTTP/1.1\r\nHost: a\r\n\r\n", .malformedRequestLine),
+        Rejected("An asterisk target for PURGE", "PURGE * HTTP/1.1\r\nHost: a\r\n\r\n", .malformedRequestLine),
         Rejected("An authority target for GET", "GET a:80 HTTP/1.1\r\nHost: a\r\n\r\n", .malformedRequestLine),
         Rejected("CONNECT with a path", "CONNECT / HTTP/1.1\r\nHost: a\r\n\r\n", .malformedRequestLine),
         Rejected("CONNECT without a port", "CONNECT a HTTP/1.1\r\nHost: a\r\n\r\n", .malformedRequestLine),

@@ -9,6 +9,7 @@ struct SourcePathTests {
         ("/%7e1.jpg", "/~1.jpg"),                                 // §2.3: ~ is unreserved
         ("/a%2fb.jpg", "/a%2Fb.jpg"),                             // §6.2.2.1: other escapes in upper case, kept
         ("/a%20b.jpg", "/a%20b.jpg"),
+        ("/images/%2a", "/images/%2A"),                           // a sub-delim stays escaped: not a trailing *
         ("/images/../1.jpg", "/1.jpg"),                           // §6.2.2.3 / §5.2.4
         ("/images/./1.jpg", "/images/1.jpg"),
         ("/images/%2E%2E/1.jpg", "/1.jpg"),                       // decoded dots are dot segments
