@@ -18,6 +18,13 @@ current directory carry over from one command to the next, as in a terminal.
   in `swift test` normalises them (Tests/DocsTests/Transcript.swift: Date, Last-Modified and ETag
   values, timings, RFC 3339 times), and nothing else.
 
+- A block marked `<!-- followed: nginx -->` (the comparisons with nginx) is run the same way,
+  in its place: a ```sh block's lines as typed (a heredoc is one command; a line ending in `&`
+  starts a server in the background and is waited for: `swift run` until it says it listens,
+  nginx until the port of its `-c` configuration accepts), a ```console block's commands
+  (`> ` lines continue a command that is not complete yet) compared like a transcript's. Without
+  nginx installed these blocks are skipped, and said to be (an error where `CI` is set).
+
 The docs check in `swift test` runs the same blocks on free ports against servers it starts from
 its own table; this script is the other half: it proves that the chapter's own lines, run in
 order in one session, are enough. At the end it stops what it started (`scripts/stop.sh`).
@@ -28,6 +35,8 @@ import difflib
 import os
 import re
 import select
+import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -37,7 +46,7 @@ LOGS = "/tmp/follow-chapter"
 COMMAND_TIMEOUT = 60     # seconds, per command (the docs check allows 30; a reader's first `swift run` builds)
 SERVER_TIMEOUT = 300     # seconds until a server listens, a first build included
 READY = re.compile(r"listening on http://|Ready to accept connections")
-MARKER = re.compile(r"^<!--\s*(servers|transcript):\s*(\S+)(\s+continued)?\s*-->\s*$")
+MARKER = re.compile(r"^<!--\s*(servers|transcript|followed):\s*(\S+)(\s+continued)?\s*-->\s*$")
 
 # The docs check's normalisation (OutputNormalizer in Tests/DocsTests/Transcript.swift), rule for rule.
 VOLATILE_HEADER = re.compile(r"^([<>] )?(date|last-modified|etag)(:).*$", re.IGNORECASE)
@@ -76,8 +85,10 @@ def blocks(path):
             end = index + 1
             while end < len(lines) and not lines[end].startswith("```"):
                 end += 1
-            if marker and line.strip() == "```console":
-                found.append((marker[0], marker[1], marker[2], lines[index + 1:end]))
+            language = line.strip()[3:]
+            if marker and (language == "console" or (marker[1] == "followed" and language == "sh")):
+                found.append((marker[0], marker[1] if language == "console" else "followed-sh", marker[2],
+                              lines[index + 1:end]))
             marker, index = None, end
         elif line.strip() and not line.startswith("<!--"):
             marker = None
@@ -85,8 +96,15 @@ def blocks(path):
     return found
 
 
+def is_complete(command):
+    """Whether bash reads `command` as complete (no open `for`, quote or heredoc)."""
+    check = subprocess.run(["bash", "-n"], input=command + "\n", text=True, capture_output=True)
+    return "unexpected end of file" not in check.stderr and "here-document" not in check.stderr
+
+
 def commands(block_lines):
-    """(command, expected output lines) pairs of a console block; `\\` continues a command."""
+    """(command, expected output lines) pairs of a console block; `\\` continues a command, and so
+    do `> ` lines (the shell's second prompt) while the command is not complete."""
     pairs, index = [], 0
     while index < len(block_lines):
         line = block_lines[index]
@@ -97,6 +115,10 @@ def commands(block_lines):
         while command.endswith("\\") and index + 1 < len(block_lines):
             index += 1
             command += "\n" + block_lines[index]
+        while (index + 1 < len(block_lines) and block_lines[index + 1].startswith("> ")
+               and not is_complete(command)):
+            index += 1
+            command += "\n" + block_lines[index][2:]
         index += 1
         output = []
         while index < len(block_lines) and not block_lines[index].startswith("$ "):
@@ -108,7 +130,9 @@ def commands(block_lines):
 
 def without_comment(command):
     """A servers line without its `# terminal N` note."""
-    return re.sub(r"\s+#[^'\"]*$", "", command)
+    if "\n" in command:
+        return command
+    return re.sub(r"[ \t]+#[^'\"]*$", "", command)
 
 
 class Shell:
@@ -143,14 +167,50 @@ class Shell:
         self.process.wait(timeout=30)
 
 
+def sh_commands(block_lines):
+    """The commands of a ```sh block, as typed: one per line, a heredoc with its lines."""
+    result, index = [], 0
+    while index < len(block_lines):
+        command = block_lines[index]
+        index += 1
+        heredoc = re.search(r"<<-?\s*'?([A-Za-z_]+)'?", command)
+        if heredoc:
+            while index < len(block_lines) and block_lines[index] != heredoc.group(1):
+                command += "\n" + block_lines[index]
+                index += 1
+            command += "\n" + heredoc.group(1)
+            index += 1
+        if command.strip() and not command.lstrip().startswith("#"):
+            result.append(command)
+    return result
+
+
+def nginx_port(command):
+    """The port of the first `listen` in the configuration an nginx command line names with -c."""
+    match = re.search(r"-c\s+(\S+)", command)
+    try:
+        text = open(os.path.join(ROOT, match.group(1)), encoding="utf-8").read()
+    except (AttributeError, OSError):
+        return None
+    port = re.search(r"^\s*listen\s+(?:[0-9.]+:)?([0-9]+)", text, re.MULTILINE)
+    return int(port.group(1)) if port else None
+
+
+def accepts(port):
+    with socket.socket() as probe:
+        probe.settimeout(0.2)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 def start_server(shell, command, terminal):
     """Runs a server line as in a terminal of its own, and waits until it listens."""
     log = f"{LOGS}/terminal-{terminal}.log"
     pid = shell.run(f"rm -f {log}; ( {command} ) >{log} 2>&1 & echo $!")[0].strip()
+    port = nginx_port(command) if re.match(r"\s*nginx\s", command) else None
     deadline = time.monotonic() + SERVER_TIMEOUT
     while time.monotonic() < deadline:
         text = open(log, encoding="utf-8", errors="replace").read() if os.path.exists(log) else ""
-        if READY.search(text):
+        if READY.search(text) or (port is not None and accepts(port)):
             return None
         if shell.run(f"kill -0 {pid} 2>/dev/null && echo running")[0] != "running":
             return f"`{command}` ended before it listened; its output ({log}):\n{text}"
@@ -170,7 +230,7 @@ def stop(shell):
 
 def follow(chapter):
     print(f"== {chapter}")
-    shell, failures, terminal = Shell(), 0, 0
+    shell, failures, terminal, skipped = Shell(), 0, 0, set()
     try:
         shell.run("scripts/stop.sh >/dev/null")
         for line, kind, scenario, block_lines in blocks(chapter):
@@ -189,7 +249,24 @@ def follow(chapter):
                     else:
                         shell.run(command)
                 continue
-            print(f"  {chapter}:{line}: transcript {scenario}")
+            if kind.startswith("followed") and not has(scenario):
+                skipped.add(scenario)
+                continue
+            if kind == "followed-sh":
+                print(f"  {chapter}:{line}: commands ({scenario})")
+                for command in sh_commands(block_lines):
+                    command = without_comment(command)
+                    if command.endswith("&") and not command.endswith("&&"):
+                        terminal += 1
+                        problem = start_server(shell, command[:-1].strip(), terminal)
+                        if problem:
+                            print(f"  {chapter}:{line}: {problem}")
+                            print("  stopped here: a server the chapter starts did not start")
+                            return failures + 1
+                    else:
+                        shell.run(command)
+                continue
+            print(f"  {chapter}:{line}: {'transcript' if kind == 'transcript' else 'commands'} {scenario}")
             for command, expected in commands(block_lines):
                 try:
                     actual = shell.run(command)
@@ -205,8 +282,17 @@ def follow(chapter):
                         print("    " + diff_line)
     finally:
         stop(shell)
+    for need in sorted(skipped):
+        print(f"  skipped the blocks that need {need}: it is not installed")
+        if os.environ.get("CI"):
+            failures += 1
     print(f"  {'ok' if failures == 0 else f'{failures} mismatch(es)'}")
     return failures
+
+
+def has(program):
+    """Whether `program` is installed (nginx lives in /usr/sbin, outside some users' PATH)."""
+    return shutil.which(program) is not None or os.path.exists(f"/usr/sbin/{program}")
 
 
 def main(arguments):
