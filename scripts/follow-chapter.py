@@ -228,43 +228,42 @@ def stop(shell):
     shell.close()
 
 
+def typed_commands(kind, block_lines):
+    """(command, whether it starts a server) for each line a reader types from a servers block
+    (`swift run`, redis-server or the session origin start a server) or a followed ```sh block
+    (a line ending in `&` does)."""
+    if kind == "servers":
+        for command, _ in commands(block_lines):
+            command = without_comment(command)
+            yield command, re.search(r"(^|\s)(swift run|redis-server|python3 scripts/session-origin\.py)\s", command + " ") is not None
+    else:
+        for command in map(without_comment, sh_commands(block_lines)):
+            is_server = command.endswith("&") and not command.endswith("&&")
+            yield (command[:-1].strip() if is_server else command), is_server
+
+
 def follow(chapter):
     print(f"== {chapter}")
     shell, failures, terminal, skipped = Shell(), 0, 0, set()
     try:
         shell.run("scripts/stop.sh >/dev/null")
         for line, kind, scenario, block_lines in blocks(chapter):
-            if kind == "servers":
-                print(f"  {chapter}:{line}: servers {scenario}")
-                for command, _ in commands(block_lines):
-                    command = without_comment(command)
-                    if re.search(r"(^|\s)(swift run|redis-server|python3 scripts/session-origin\.py)\s", command + " "):
-                        terminal += 1
-                        problem = start_server(shell, command, terminal)
-                        if problem:
-                            # Nothing after this can print what the chapter shows.
-                            print(f"  {chapter}:{line}: {problem}")
-                            print("  stopped here: a server the chapter starts did not start")
-                            return failures + 1
-                    else:
-                        shell.run(command)
-                continue
             if kind.startswith("followed") and not has(scenario):
                 skipped.add(scenario)
                 continue
-            if kind == "followed-sh":
-                print(f"  {chapter}:{line}: commands ({scenario})")
-                for command in sh_commands(block_lines):
-                    command = without_comment(command)
-                    if command.endswith("&") and not command.endswith("&&"):
-                        terminal += 1
-                        problem = start_server(shell, command[:-1].strip(), terminal)
-                        if problem:
-                            print(f"  {chapter}:{line}: {problem}")
-                            print("  stopped here: a server the chapter starts did not start")
-                            return failures + 1
-                    else:
+            if kind in ("servers", "followed-sh"):
+                print(f"  {chapter}:{line}: {'servers ' + scenario if kind == 'servers' else f'commands ({scenario})'}")
+                for command, is_server in typed_commands(kind, block_lines):
+                    if not is_server:
                         shell.run(command)
+                        continue
+                    terminal += 1
+                    problem = start_server(shell, command, terminal)
+                    if problem:
+                        # Nothing after this can print what the chapter shows.
+                        print(f"  {chapter}:{line}: {problem}")
+                        print("  stopped here: a server the chapter starts did not start")
+                        return failures + 1
                 continue
             print(f"  {chapter}:{line}: {'transcript' if kind == 'transcript' else 'commands'} {scenario}")
             for command, expected in commands(block_lines):

@@ -26,7 +26,7 @@ struct OriginFixture {
     /// The ETag of `1.jpg`: mtime and size (1000 = 0x3e8) in hex, as nginx makes it.
     static let imageTag = "\"6553f100-3e8\""
 
-    private let directory: TemporaryDirectory
+    let directory: TemporaryDirectory
     let server: FileServer
 
     /// Creates the layout and a server for its root.

@@ -44,3 +44,53 @@ struct Chapter1SolutionTests {
         #expect(ConditionalRequest.isNotModified(fields, validators: validators, mode: mode) == notModified)
     }
 }
+
+extension Chapter1SolutionTests {
+    @Test("Two ranges make a multipart/byteranges body of those bytes, whose length is known before it is built")
+    func multipart() throws {
+        let bytes = OriginFixture.image
+        let multipart = try #require(MultipartByteRanges(range: "bytes=0-1,-3", length: 1000, contentType: "image/jpeg", boundary: "B"))
+        let expected = Array("\r\n--B\r\nContent-Type: image/jpeg\r\nContent-Range: bytes 0-1/1000\r\n\r\n".utf8) + bytes[0...1]
+            + Array("\r\n--B\r\nContent-Type: image/jpeg\r\nContent-Range: bytes 997-999/1000\r\n\r\n".utf8) + bytes[997...999]
+            + Array("\r\n--B--\r\n".utf8)
+        #expect(multipart.body(of: bytes) == expected)
+        #expect(multipart.contentLength == Int64(expected.count))
+        #expect(multipart.fieldValue == "multipart/byteranges; boundary=B")
+    }
+
+    @Test("The whole file is the better answer: one range, none satisfiable, overlaps, or more than the limit", arguments: [
+        "bytes=0-9", "bytes=5000-,6000-", "bytes=0-9,5-20", "bytes=0-,0-", "bytes=0-0,2-2,4-4", "items=0-1,5-6", "bytes=0-1,2000-",
+    ])
+    func multipartRefused(range: String) {
+        #expect(MultipartByteRanges(range: range, length: 1000, contentType: "image/jpeg", limit: 2) == nil)
+    }
+}
+
+extension Chapter1SolutionTests {
+    @Test("A directory with an index: /dir/ serves it, /dir is a 301 to /dir/ keeping the query; without one, 404; outside the root, no redirect", arguments: [
+        ("/photos/", 200, nil),
+        ("/photos/?x=1", 200, nil),
+        ("/photos", 301, "/photos/"),
+        ("/photos?x=1", 301, "/photos/?x=1"),
+        ("/empty-dir", 404, nil),
+        ("/empty-dir/", 404, nil),
+        ("/link-dir-out", 403, nil),                // a symlink out of the root: FileServer's own answer, no redirect
+        ("/link-dir-out/", 403, nil),
+        ("/1.jpg", 200, nil),
+        ("/nope", 404, nil),
+    ] as [(String, Int, String?)])
+    func directoryIndex(target: String, status: Int, location: String?) throws {
+        let fixture = try OriginFixture()
+        _ = try fixture.directory.write("root/photos/index.html", Array("<p>photos</p>\n".utf8))
+        _ = try fixture.directory.write("root/empty-dir/.keep", [])
+        _ = try fixture.directory.write("outside/index.html", Array("secret index\n".utf8))
+        let server = DirectoryIndexServer(files: fixture.server)
+        let head = HTTPRequestHead(method: .get, target: target, version: .http1_1, headerFields: [:])
+        let response = server.respond(to: HTTPRequest(head: head))
+        #expect(response.status.code == status)
+        #expect(response.headerFields["Location"] == location)
+        if status == 200, target.hasPrefix("/photos") {
+            #expect(response.body.sentBytes == Array("<p>photos</p>\n".utf8))
+        }
+    }
+}
