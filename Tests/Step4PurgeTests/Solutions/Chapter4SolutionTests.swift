@@ -30,6 +30,42 @@ struct Chapter4SolutionTests {
         #expect(FileManager.default.contents(atPath: path) == Data("new".utf8))
     }
 
+    @Test("A held file is reused while its path names it; a file renamed over it, an unlink or a rewrite in place is noticed")
+    func heldCacheFiles() throws {
+        let root = try TemporaryDirectory()
+        let path = try root.write("entry", Array("old".utf8))
+        let files = HeldCacheFiles(capacity: 2)
+        let first = try #require(files.file(at: path))
+        #expect(files.file(at: path) === first)
+        // A new store: a new file renamed over the path.
+        _ = try root.write("entry.0000000001", Array("new!".utf8))
+        #expect(rename(path + ".0000000001", path) == 0)
+        let second = try #require(files.file(at: path))
+        #expect(second !== first)
+        #expect(try second.read(count: 4, at: 0) == Array("new!".utf8))
+        // The same inode rewritten in place: its size and times change.
+        var before = stat(), after = stat()
+        #expect(stat(path, &before) == 0)
+        let descriptor = open(path, O_WRONLY | O_TRUNC)
+        #expect(write(descriptor, "again", 5) == 5)
+        close(descriptor)
+        #expect(stat(path, &after) == 0 && after.st_ino == before.st_ino)
+        let third = try #require(files.file(at: path))
+        #expect(third !== second)
+        // A purge.
+        unlink(path)
+        #expect(files.file(at: path) == nil)
+        #expect(files.count == 0)
+        // At most `capacity` files are held, the least recently used closed first.
+        let paths = try ["a", "b", "c"].map { try root.write($0, [1]) }
+        let a = try #require(files.file(at: paths[0]))
+        _ = files.file(at: paths[1])
+        #expect(files.file(at: paths[0]) === a)
+        _ = files.file(at: paths[2])
+        #expect(files.count == 2)
+        #expect(files.file(at: paths[0]) === a)
+    }
+
     @Test("A purge's empty level directories go, deepest first; a directory with another entry or a temporary file stays")
     func emptyLevelDirectories() throws {
         let root = try TemporaryDirectory()
