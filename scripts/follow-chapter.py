@@ -4,8 +4,8 @@
     scripts/follow-chapter.py docs/02-naive-cache.md [docs/03-min-uses.md …]
 
 From a clean state (`scripts/stop.sh`), in one shell that lives for the whole chapter, from the
-package root, it runs every block the chapter marks `servers` or `transcript`, top to bottom,
-exactly as printed: the ports, paths and flags shown, no rewriting. Shell variables and the
+package root, it runs every block the chapter marks `servers`, `transcript` or `followed`, top
+to bottom, exactly as printed: the ports, paths and flags shown, no rewriting. Shell variables and the
 current directory carry over from one command to the next, as in a terminal.
 
 - A servers block's `swift run …` lines (and any other server it starts, such as redis-server)
@@ -17,7 +17,6 @@ current directory carry over from one command to the next, as in a terminal.
   must equal the lines the chapter shows after each. Both sides are normalised as the docs check
   in `swift test` normalises them (Tests/DocsTests/Transcript.swift: Date, Last-Modified and ETag
   values, timings, RFC 3339 times), and nothing else.
-
 - A block marked `<!-- followed: nginx -->` (the comparisons with nginx) is run the same way,
   in its place: a ```sh block's lines as typed (a heredoc is one command; a line ending in `&`
   starts a server in the background and is waited for: `swift run` until it says it listens,
