@@ -47,7 +47,8 @@ SERVER_TIMEOUT = 300     # seconds until a server listens, a first build include
 READY = re.compile(r"listening on http://|Ready to accept connections")
 MARKER = re.compile(r"^<!--\s*(servers|transcript|followed):\s*(\S+)(\s+continued)?\s*-->\s*$")
 
-# The docs check's normalisation (OutputNormalizer in Tests/DocsTests/Transcript.swift), rule for rule.
+# The docs check's normalisation (OutputNormalizer in Tests/DocsTests/Transcript.swift), rule for
+# rule: a rule changed there must be changed here too.
 VOLATILE_HEADER = re.compile(r"^([<>] )?(date|last-modified|etag)(:).*$", re.IGNORECASE)
 TIMINGS = [
     (re.compile(r"\b(real|user|sys)(\s+)[0-9][0-9hms.:]*"), r"\1\2<time>"),

@@ -45,7 +45,8 @@ enum Transcript {
 /// What the transcript check ignores when it compares output: values that change from run to run.
 ///
 /// Both the chapter's lines and the real output go through `normalize`, so a chapter shows real
-/// output and the comparison ignores only these parts. Keep this list short and explicit.
+/// output and the comparison ignores only these parts. Keep this list short and explicit, and
+/// the same as `scripts/follow-chapter.py`'s, which applies these rules when it follows a chapter.
 enum OutputNormalizer {
     /// Header fields whose values depend on the clock or on file modification times
     /// (matched case-insensitively, also after curl -v's `< ` and `> ` prefixes).
