@@ -35,6 +35,7 @@ import os
 import re
 import select
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -139,8 +140,9 @@ class Shell:
     """One bash for the whole chapter; each command's output is read up to a marker line."""
 
     def __init__(self):
+        # A session of its own, so that everything it started can be killed at once if need be.
         self.process = subprocess.Popen(["bash", "--norc", "--noprofile"], cwd=ROOT, stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
         self.count = 0
 
     def run(self, command, timeout=COMMAND_TIMEOUT):
@@ -161,6 +163,11 @@ class Shell:
             output += chunk
         text = output[:-len(f"\n{marker}\n")].decode("utf-8", "replace")
         return text.split("\n")
+
+    def kill(self):
+        """Kills the shell and everything it started, the command that did not end included."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
 
     def close(self):
         self.process.stdin.close()
@@ -220,6 +227,11 @@ def start_server(shell, command, terminal):
 
 def stop(shell):
     """Stops the chapter's servers as a reader would, then anything of this shell left running."""
+    if shell.process.poll() is not None:
+        # The shell was killed after a command that did not end, with what it started; stop
+        # anything of the chapter's that runs elsewhere all the same.
+        subprocess.run(["scripts/stop.sh"], cwd=ROOT, stdout=subprocess.DEVNULL)
+        return
     shell.run("scripts/stop.sh >/dev/null")
     deadline = time.monotonic() + 30
     while shell.run("jobs -pr")[0] != "" and time.monotonic() < deadline:
@@ -270,9 +282,11 @@ def follow(chapter):
                 try:
                     actual = shell.run(command)
                 except TimeoutError as error:
-                    failures += 1
+                    # The command is still running in the shell: what follows cannot be trusted.
                     print(f"  {chapter}:{line}: {error}")
-                    continue
+                    print("  stopped here: a command did not end")
+                    shell.kill()
+                    return failures + 1
                 want, got = normalise(expected), normalise(actual)
                 if want != got:
                     failures += 1
