@@ -24,10 +24,12 @@ patterns=(
     "scripts/session-origin.py"
     "^redis-server [^ ]*:6390( |$)"
 )
+# Whether the command line $1 contains one of the names that follow it (any, when none is given).
 matches() {
+    local line=$1 name
+    shift
     [ "$#" -eq 0 ] && return 0
-    local name
-    for name in "$@"; do [[ "$command" == *"$name"* ]] && return 0; done
+    for name in "$@"; do [[ "$line" == *"$name"* ]] && return 0; done
     return 1
 }
 stopped=()
@@ -35,7 +37,7 @@ for pattern in "${patterns[@]}"; do
     while read -r pid command; do
         [ -n "$pid" ] || continue
         [ "$pid" = "$$" ] && continue
-        matches "$@" || continue
+        matches "$command" "$@" || continue
         kill -TERM "$pid" 2>/dev/null && { echo "stopped $pid: $command"; stopped+=("$pid"); }
     done < <(pgrep -af -- "$pattern" | grep -v -- "scripts/stop.sh")
 done
