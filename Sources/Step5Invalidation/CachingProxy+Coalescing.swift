@@ -42,15 +42,7 @@ extension CachingProxy {
     ///
     /// If this client goes away while followers read, the upstream's body is still read for them.
     func countingSentBytes(of response: HTTPResponse, for key: CacheKey, sharingWith shared: SharedFetch?) -> HTTPResponse {
-        let lead = shared.map { SharedLead(fetch: $0, key: key, fetches: sharedFetches) }
-        if let lead {
-            // The followers get the fields a HIT would give them: a cookie not stored is this client's alone.
-            var fields = response.headerFields
-            if !policy.replaysSetCookie { fields.removeAll { $0.name.equalsIgnoringASCIICase("Set-Cookie") } }
-            let hasBody = if case .stream = response.body { true } else { false }
-            lead.fetch.publish(.head(status: response.status, headerFields: fields, count: response.body.count, hasBody: hasBody))
-            if !hasBody { lead.end(complete: true) }
-        }
+        let lead = shared.map { takeLead(of: $0, with: response, for: key) }
         guard case .stream(let count, let producer) = response.body else { return response }
         let body = HTTPResponseBody.stream(count: count) { [cache] write in
             var received = 0
@@ -84,6 +76,51 @@ extension CachingProxy {
         return HTTPResponse(status: response.status, headerFields: response.headerFields, body: body)
     }
     // ANCHOR_END: lead
+
+    // ANCHOR: lead-head
+    /// The answer to a HEAD that leads `shared`: `response`, relayed as to a GET, has its body read
+    /// here for as long as a follower may need it or the cache stores it (up to `storingUpTo`
+    /// bytes, `nil` when nothing is stored), while this client waits for its head.
+    func leadingHead(with response: HTTPResponse, for key: CacheKey, sharingWith shared: SharedFetch,
+                     storingUpTo limit: Int?) -> HTTPResponse {
+        // The server sends no body for a HEAD: an empty producer announces the length a GET gets.
+        let head = HTTPResponse(status: response.status, headerFields: response.headerFields,
+                                body: .stream(count: response.body.count) { _ in })
+        // Nobody follows yet and nothing is stored: step down, and read no body, as in step 4.
+        if limit == nil, shared.followerCount == 0 {
+            endSharing(shared, for: key, with: .notShared)
+            return head
+        }
+        let lead = takeLead(of: shared, with: response, for: key)
+        guard case .stream(_, let producer) = response.body else { return head }
+        var received = 0
+        do {
+            try producer { piece in
+                lead.fetch.append(piece)
+                received += piece.count
+                let isStoring = limit.map { received <= $0 } ?? false
+                guard isStoring || lead.fetch.mayStillBeRead else { throw SharedFetch.BrokenOff() }
+            }
+            lead.end(complete: true)
+        } catch {
+            // Broken off, or of no more use: a follower still reading has its connection closed.
+            lead.end(complete: false)
+        }
+        return head
+    }
+    // ANCHOR_END: lead-head
+
+    /// Takes the lead of `shared` with `response`'s head: the followers get it at once, with the
+    /// fields a HIT would give them (a cookie not stored is this client's alone).
+    private func takeLead(of shared: SharedFetch, with response: HTTPResponse, for key: CacheKey) -> SharedLead {
+        let lead = SharedLead(fetch: shared, key: key, fetches: sharedFetches)
+        var fields = response.headerFields
+        if !policy.replaysSetCookie { fields.removeAll { $0.name.equalsIgnoringASCIICase("Set-Cookie") } }
+        let hasBody = if case .stream = response.body { true } else { false }
+        lead.fetch.publish(.head(status: response.status, headerFields: fields, count: response.body.count, hasBody: hasBody))
+        if !hasBody { lead.end(complete: true) }
+        return lead
+    }
 
     /// Ends `shared` before any body: its followers answer with `outcome`.
     func endSharing(_ shared: SharedFetch, for key: CacheKey, with outcome: SharedFetch.Outcome) {

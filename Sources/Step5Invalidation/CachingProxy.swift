@@ -134,7 +134,9 @@ struct CachingProxy: HTTPHandler {
         guard let sharedFetches else {
             return fetch(key, for: request, cacheStatus: cacheStatus, isAdmitted: isAdmitted, purgeEpoch: purgeEpoch, sharing: nil)
         }
-        let role = sharedFetches.role(for: key, readsBody: request.method == .get, canLead: isPlainGet,
+        // A GET or HEAD for the whole response may lead: the upstream is asked with GET either way.
+        let asksForWhole = !Self.asksConditionallyOrForRange(request)
+        let role = sharedFetches.role(for: key, readsBody: request.method == .get, canLead: asksForWhole,
                                       purgeEpoch: purgeEpoch) { since in
             cache.purges.withLock { $0.hasPurged(key, since: since) }
         }
@@ -190,12 +192,24 @@ struct CachingProxy: HTTPHandler {
                                 validUntil: receivedAt + lifetime, purgeEpoch: purgeEpoch)
             }
         }
-        let response = relay(upstreamResponse, to: request, cacheStatus: cacheStatus, storingIn: destination)
         // Only an answer that could be stored is shared: one meant for this client alone
         // (`private`, `no-store`, a cookie not to be stored) is not given to others.
-        let isShared = shared != nil && storableLifetime != nil
-        if let shared, !isShared { endSharing(shared, for: key, with: .notShared) }
-        return countingSentBytes(of: response, for: key, sharingWith: isShared ? shared : nil)
+        guard let shared, storableLifetime != nil else {
+            if let shared { endSharing(shared, for: key, with: .notShared) }
+            let response = relay(upstreamResponse, to: request, cacheStatus: cacheStatus, storingIn: destination)
+            return countingSentBytes(of: response, for: key, sharingWith: nil)
+        }
+        guard request.method == .get else {
+            // A HEAD that leads reads the body its followers need, relayed as to a GET.
+            var asGet = request
+            asGet.head.method = .get
+            let response = relay(upstreamResponse, to: asGet, cacheStatus: cacheStatus, storingIn: destination)
+            // What relay stores: nothing when the announced body is larger than the destination takes.
+            let limit = destination.flatMap { (upstreamResponse.contentLength ?? 0) > $0.maxBodySize ? nil : $0.maxBodySize }
+            return leadingHead(with: response, for: key, sharingWith: shared, storingUpTo: limit)
+        }
+        let response = relay(upstreamResponse, to: request, cacheStatus: cacheStatus, storingIn: destination)
+        return countingSentBytes(of: response, for: key, sharingWith: shared)
     }
     // ANCHOR_END: through-cache
 

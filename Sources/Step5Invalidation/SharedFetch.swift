@@ -101,6 +101,12 @@ final class SharedFetch: @unchecked Sendable {
         condition.withLock { !readers.isEmpty }
     }
 
+    /// Whether a follower reads the body, or may still join to read it from byte 0: if neither,
+    /// the rest of the body is of no use to followers.
+    var mayStillBeRead: Bool {
+        condition.withLock { !readers.isEmpty || dropped == 0 }
+    }
+
     /// The body is complete.
     func finish() {
         condition.withLock {

@@ -12,7 +12,7 @@ final class SharedFetches: Sendable {
         case leader(SharedFetch)
         /// Answer from the fetch another miss leads.
         case follower(SharedFetch.Ticket)
-        /// Ask the upstream alone: a HEAD, a conditional or a range request with nothing to follow.
+        /// Ask the upstream alone: a conditional or a range request with nothing to follow.
         case alone
     }
 
@@ -29,8 +29,9 @@ final class SharedFetches: Sendable {
 
     /// The role of a miss of `key`: a follower of the fetch in flight for it, if that one began
     /// after the last purge or invalidation of `key` (`isPurged(since:)` says) and can still be
-    /// joined; otherwise the leader of a new fetch if it `canLead` (a plain GET: it reads the body
-    /// every follower needs, and asks for nothing less than the whole response), begun at `purgeEpoch`.
+    /// joined; otherwise the leader of a new fetch if it `canLead` (a GET or HEAD with no range or
+    /// conditional field: it asks for the whole response, with GET, and reads the body every
+    /// follower needs), begun at `purgeEpoch`.
     func role(for key: CacheKey, readsBody: Bool, canLead: Bool, purgeEpoch: UInt64,
               isPurged: (_ since: UInt64) -> Bool) -> Role {
         fetches.withLock { fetches in

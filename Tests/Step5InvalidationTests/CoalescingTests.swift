@@ -31,17 +31,17 @@ struct CoalescingTests {
         return results.withLock { results in (0..<count).map { results[$0]! } }
     }
 
-    /// GETs `target` from `count` threads: the first leads a fetch, the others start once it is in
+    /// Asks for `target` with `method` from `count` threads: the first leads a fetch, the others start once it is in
     /// flight and follow it; `release` is signalled once all have joined. Each thread's `answer`.
     static func leaderAndFollowers<Answer: Sendable>(_ fixture: ProxyFixture, _ target: String, count: Int,
-                                                     key: CacheKey, release: DispatchSemaphore,
+                                                     key: CacheKey, release: DispatchSemaphore, method: HTTPMethod = .get,
                                                      answer: @escaping @Sendable (RawClient.Response) -> Answer) -> [Answer] {
         let answers = Mutex<[Answer]>([])
         let group = DispatchGroup()
         for number in 0..<count {
             group.enter()
             Thread {
-                if let response = try? fixture.request(.get, target) { answers.withLock { $0.append(answer(response)) } }
+                if let response = try? fixture.request(method, target) { answers.withLock { $0.append(answer(response)) } }
                 group.leave()
             }.start()
             if number == 0 { #expect(eventually { fixture.proxy.sharedFetches?.count == 1 }) }
@@ -76,6 +76,101 @@ struct CoalescingTests {
         // The followers were uses too: with min-uses 2 reached, the shared answer was stored.
         #expect(try fixture.request(.get, "/1.jpg").headerFields["X-Proxy-Cache"] == "HIT")
         #expect(origin.count(of: "/1.jpg") == 1)
+    }
+
+    @Test("A HEAD that comes first leads: the GETs after it get the whole image from its one upstream request")
+    func headLeads() throws {
+        let release = DispatchSemaphore(value: 0)
+        let isFirst = Atomic<Bool>(true)
+        let origin = try CountingOrigin { _ in
+            if isFirst.exchange(false, ordering: .relaxed) { release.wait() }
+            return ProxyFixture.imageResponse()
+        }
+        let fixture = try ProxyFixture(upstream: origin.upstream)
+        let key = fixture.key("/1.jpg", upstream: origin.upstream)
+        let head = Mutex<RawClient.Response?>(nil)
+        let headDone = DispatchSemaphore(value: 0)
+        Thread {
+            head.withLock { $0 = try? fixture.request(.head, "/1.jpg") }
+            headDone.signal()
+        }.start()
+        #expect(eventually { fixture.proxy.sharedFetches?.count == 1 })
+        let answers = Mutex<[RawClient.Response]>([])
+        let group = DispatchGroup()
+        for method in [HTTPMethod.get, .get, .get, .head] {
+            group.enter()
+            Thread {
+                if let answer = try? fixture.request(method, "/1.jpg") { answers.withLock { $0.append(answer) } }
+                group.leave()
+            }.start()
+        }
+        #expect(eventually { fixture.proxy.sharedFetches?.followerCount(of: key) == 4 })
+        release.signal()
+        group.wait()
+        headDone.wait()
+        let leader = try #require(head.withLock { $0 })
+        #expect(leader.status == 200)
+        #expect(leader.headerFields["Content-Length"] == String(ProxyFixture.image.count))
+        #expect(leader.body.isEmpty)
+        let followers = answers.withLock { $0 }
+        #expect(followers.filter { $0.body.isTheImage }.count == 3)
+        #expect(followers.filter { $0.body.isEmpty && $0.headerFields["Content-Length"] == String(ProxyFixture.image.count) }.count == 1)
+        #expect(origin.count(of: "/1.jpg") == 1)
+        // The followers were uses: the shared answer was stored; the HEADs sent no body bytes.
+        #expect(try fixture.request(.get, "/1.jpg").headerFields["X-Proxy-Cache"] == "HIT")
+        #expect(try StatisticsTests.stats(fixture).top.first?.bytesSent == 4 * ProxyFixture.image.count)
+        #expect(origin.count(of: "/1.jpg") == 1)
+    }
+
+    @Test("A HEAD leader whose body breaks off gets its head; its followers' connections close before the end")
+    func headLeaderBreaksOff() throws {
+        let release = DispatchSemaphore(value: 0)
+        let origin = try RawOrigin { connection, _ in
+            guard connection.readRequestLine() != nil else { return }
+            connection.write("HTTP/1.1 200 OK\r\nContent-Length: 2000\r\n\r\n" + String(repeating: "a", count: 1_000))
+            release.wait()
+        }
+        let fixture = try ProxyFixture(upstream: origin.upstream) { $0.minUses = 1 }
+        let key = fixture.key("/1.jpg", upstream: origin.upstream)
+        let leader = try RawClient(port: fixture.port)
+        try leader.send("HEAD /1.jpg HTTP/1.1\r\nHost: test\r\n\r\n")
+        #expect(eventually { fixture.proxy.sharedFetches?.count == 1 })
+        let follower = try RawClient(port: fixture.port)
+        try follower.send("GET /1.jpg HTTP/1.1\r\nHost: test\r\n\r\n")
+        #expect(eventually { fixture.proxy.sharedFetches?.followerCount(of: key) == 1 })
+        release.signal()
+        let bytes = try follower.readUntilClose()
+        let end = try #require(bytes.firstRange(of: Array("\r\n\r\n".utf8)))
+        #expect(bytes.count - end.upperBound == 1_000, "the connection closed after the bytes that came, before the end")
+        let answer = try leader.readResponse(to: .head)
+        #expect(answer.status == 200)
+        #expect(answer.headerFields["Content-Length"] == "2000")
+        #expect(fixture.proxy.cache.count == 0)
+        #expect(fixture.files.isEmpty)
+    }
+
+    @Test("A HEAD leading only HEADs reads no further into a body too large to store than a GET could still join")
+    func headLeaderOfHeadsStopsReading() throws {
+        let release = DispatchSemaphore(value: 0)
+        let written = Atomic<Int>(-1)
+        let origin = try RawOrigin { connection, _ in
+            guard connection.readRequestLine() != nil else { return }
+            release.wait()
+            guard connection.write("HTTP/1.1 200 OK\r\nContent-Length: \(256 << 20)\r\n\r\n") else { return }
+            let piece = [UInt8](repeating: 0x61, count: 64 << 10)
+            var total = 0
+            while total < 256 << 20, connection.write(piece) { total += piece.count }
+            written.store(total, ordering: .releasing)
+        }
+        let fixture = try ProxyFixture(upstream: origin.upstream) { $0.maxSize = 1 << 20 }
+        let key = fixture.key("/big", upstream: origin.upstream)
+        let statuses = Self.leaderAndFollowers(fixture, "/big", count: 2, key: key, release: release, method: .head) { $0.status }
+        #expect(statuses == [200, 200])
+        #expect(eventually { written.load(ordering: .acquiring) >= 0 })
+        // The window (1 MiB) and what the kernel's socket buffers took before the proxy let go.
+        #expect(written.load(ordering: .acquiring) < 32 << 20)
+        #expect(origin.connectionCount == 1)
+        #expect(fixture.proxy.cache.count == 0)
     }
 
     @Test("A GET right after another's whole answer arrived is a new use, not a follower of the ended fetch")
