@@ -31,6 +31,16 @@ struct CoalescingTests {
         return results.withLock { results in (0..<count).map { results[$0]! } }
     }
 
+    /// An origin that answers every request with `answer()`, the first one only once `release` is signalled.
+    static func origin(holdingTheFirstAnswerUntil release: DispatchSemaphore,
+                       _ answer: @escaping @Sendable () -> HTTPResponse) throws -> CountingOrigin {
+        let isFirst = Atomic<Bool>(true)
+        return try CountingOrigin { _ in
+            if isFirst.exchange(false, ordering: .relaxed) { release.wait() }
+            return answer()
+        }
+    }
+
     /// Asks for `target` with `method` from `count` threads: the first leads a fetch, the others start once it is in
     /// flight and follow it; `release` is signalled once all have joined. Each thread's `answer`.
     static func leaderAndFollowers<Answer: Sendable>(_ fixture: ProxyFixture, _ target: String, count: Int,
@@ -81,11 +91,7 @@ struct CoalescingTests {
     @Test("A HEAD that comes first leads: the GETs after it get the whole image from its one upstream request")
     func headLeads() throws {
         let release = DispatchSemaphore(value: 0)
-        let isFirst = Atomic<Bool>(true)
-        let origin = try CountingOrigin { _ in
-            if isFirst.exchange(false, ordering: .relaxed) { release.wait() }
-            return ProxyFixture.imageResponse()
-        }
+        let origin = try Self.origin(holdingTheFirstAnswerUntil: release) { ProxyFixture.imageResponse() }
         let fixture = try ProxyFixture(upstream: origin.upstream)
         let key = fixture.key("/1.jpg", upstream: origin.upstream)
         let head = Mutex<RawClient.Response?>(nil)
@@ -120,33 +126,6 @@ struct CoalescingTests {
         #expect(try fixture.request(.get, "/1.jpg").headerFields["X-Proxy-Cache"] == "HIT")
         #expect(try StatisticsTests.stats(fixture).top.first?.bytesSent == 4 * ProxyFixture.image.count)
         #expect(origin.count(of: "/1.jpg") == 1)
-    }
-
-    @Test("A HEAD leader whose body breaks off gets its head; its followers' connections close before the end")
-    func headLeaderBreaksOff() throws {
-        let release = DispatchSemaphore(value: 0)
-        let origin = try RawOrigin { connection, _ in
-            guard connection.readRequestLine() != nil else { return }
-            connection.write("HTTP/1.1 200 OK\r\nContent-Length: 2000\r\n\r\n" + String(repeating: "a", count: 1_000))
-            release.wait()
-        }
-        let fixture = try ProxyFixture(upstream: origin.upstream) { $0.minUses = 1 }
-        let key = fixture.key("/1.jpg", upstream: origin.upstream)
-        let leader = try RawClient(port: fixture.port)
-        try leader.send("HEAD /1.jpg HTTP/1.1\r\nHost: test\r\n\r\n")
-        #expect(eventually { fixture.proxy.sharedFetches?.count == 1 })
-        let follower = try RawClient(port: fixture.port)
-        try follower.send("GET /1.jpg HTTP/1.1\r\nHost: test\r\n\r\n")
-        #expect(eventually { fixture.proxy.sharedFetches?.followerCount(of: key) == 1 })
-        release.signal()
-        let bytes = try follower.readUntilClose()
-        let end = try #require(bytes.firstRange(of: Array("\r\n\r\n".utf8)))
-        #expect(bytes.count - end.upperBound == 1_000, "the connection closed after the bytes that came, before the end")
-        let answer = try leader.readResponse(to: .head)
-        #expect(answer.status == 200)
-        #expect(answer.headerFields["Content-Length"] == "2000")
-        #expect(fixture.proxy.cache.count == 0)
-        #expect(fixture.files.isEmpty)
     }
 
     @Test("A HEAD leading only HEADs reads no further into a body too large to store than a GET could still join")
@@ -250,8 +229,9 @@ struct CoalescingTests {
         #expect(origin.connectionCount == 1)
     }
 
-    @Test("A body that breaks off closes every client's connection before its end, and nothing is stored")
-    func breaksOff() throws {
+    @Test("A body that breaks off closes every GET's connection before its end (a HEAD leader gets its head), and nothing is stored",
+          arguments: [HTTPMethod.get, .head])
+    func breaksOff(leaderMethod: HTTPMethod) throws {
         let release = DispatchSemaphore(value: 0)
         let origin = try RawOrigin { connection, _ in
             guard connection.readRequestLine() != nil else { return }
@@ -260,16 +240,21 @@ struct CoalescingTests {
         }
         let fixture = try ProxyFixture(upstream: origin.upstream) { $0.minUses = 1 }
         let key = fixture.key("/1.jpg", upstream: origin.upstream)
-        let clients = try (0..<3).map { _ in try RawClient(port: fixture.port) }
-        try clients[0].send("GET /1.jpg HTTP/1.1\r\nHost: test\r\n\r\n")
+        let leader = try RawClient(port: fixture.port)
+        try leader.send("\(leaderMethod.rawValue) /1.jpg HTTP/1.1\r\nHost: test\r\n\r\n")
         #expect(eventually { fixture.proxy.sharedFetches?.count == 1 })
-        for client in clients.dropFirst() { try client.send("GET /1.jpg HTTP/1.1\r\nHost: test\r\n\r\n") }
+        let followers = try (0..<2).map { _ in try RawClient(port: fixture.port) }
+        for follower in followers { try follower.send("GET /1.jpg HTTP/1.1\r\nHost: test\r\n\r\n") }
         #expect(eventually { fixture.proxy.sharedFetches?.followerCount(of: key) == 2 })
         release.signal()
-        for client in clients {
+        for client in leaderMethod == .get ? [leader] + followers : followers {
             let bytes = try client.readUntilClose()
             let head = try #require(bytes.firstRange(of: Array("\r\n\r\n".utf8)))
             #expect(bytes.count - head.upperBound == 1_000, "the connection closed after the bytes that came, before the end")
+        }
+        if leaderMethod == .head {
+            let answer = try leader.readResponse(to: .head)
+            #expect((answer.status, answer.headerFields["Content-Length"]) == (200, "2000"))
         }
         #expect(fixture.proxy.cache.count == 0)
         #expect(fixture.files.isEmpty)
@@ -278,10 +263,8 @@ struct CoalescingTests {
     @Test("An answer that may not be stored (Cache-Control: private) is not shared: each miss asks the origin itself")
     func privateIsNotShared() throws {
         let release = DispatchSemaphore(value: 0)
-        let isFirst = Atomic<Bool>(true)
-        let origin = try CountingOrigin { _ in
-            if isFirst.exchange(false, ordering: .relaxed) { release.wait() }
-            return HTTPResponse(status: .ok, headerFields: ["Cache-Control": "private"], body: .bytes(Array("yours".utf8)))
+        let origin = try Self.origin(holdingTheFirstAnswerUntil: release) {
+            HTTPResponse(status: .ok, headerFields: ["Cache-Control": "private"], body: .bytes(Array("yours".utf8)))
         }
         let fixture = try ProxyFixture(upstream: origin.upstream)
         let key = fixture.key("/me.jpg", upstream: origin.upstream)
@@ -293,11 +276,7 @@ struct CoalescingTests {
     @Test("A miss after an invalidation of its source does not join a fetch that began before it")
     func noJoinAfterInvalidation() throws {
         let release = DispatchSemaphore(value: 0)
-        let isFirst = Atomic<Bool>(true)
-        let origin = try CountingOrigin { _ in
-            if isFirst.exchange(false, ordering: .relaxed) { release.wait() }
-            return ProxyFixture.imageResponse()
-        }
+        let origin = try Self.origin(holdingTheFirstAnswerUntil: release) { ProxyFixture.imageResponse() }
         let fixture = try ProxyFixture(upstream: origin.upstream) { $0.minUses = 1 }
         let done = DispatchSemaphore(value: 0)
         Thread {
