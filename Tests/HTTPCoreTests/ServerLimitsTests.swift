@@ -127,11 +127,13 @@ struct ConnectionRegistryTests {
 
     @Test("The connection idle for longest is closed first; busy ones never")
     func longestIdleFirst() throws {
-        let registry = ConnectionRegistry()
+        let clock = ManualClock()
+        let registry = ConnectionRegistry(now: { clock.now })
         let ids = try (0..<3).map { _ in registry.register(try makeSocket()) }
-        registry.markIdle(ids[1])
-        registry.markIdle(ids[2])
-        registry.markIdle(ids[0])
+        for id in [ids[1], ids[2], ids[0]] {
+            registry.markIdle(id)
+            clock.advance(by: .milliseconds(1))
+        }
         #expect(registry.reclaimLongestIdle())
         #expect(registry.isReclaimed(ids[1]))
         #expect(!registry.markBusy(ids[1]))
@@ -149,12 +151,16 @@ struct ConnectionRegistryTests {
 
     @Test("A head that has been arriving for longer than slowHeadAge is closed when no connection is idle")
     func slowHeads() throws {
-        let registry = ConnectionRegistry(slowHeadAge: .milliseconds(50))
+        let clock = ManualClock()
+        let registry = ConnectionRegistry(slowHeadAge: .milliseconds(50), now: { clock.now })
         let fresh = registry.register(try makeSocket())
         let slow = registry.register(try makeSocket())
         #expect(registry.markReadingHead(slow))
-        Thread.sleep(forTimeInterval: 0.1)
+        clock.advance(by: .milliseconds(30))
         #expect(registry.markReadingHead(fresh))
+        // Neither head is older than slowHeadAge yet, and no connection is idle: nothing to close.
+        #expect(!registry.reclaimLongestIdle())
+        clock.advance(by: .milliseconds(30))
         #expect(registry.reclaimLongestIdle())
         #expect(registry.isReclaimed(slow))
         #expect(!registry.markBusy(slow))

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Synchronization
 
 /// The server's open connections, and which of them are idle: what lets a server at its
@@ -25,16 +22,16 @@ final class ConnectionRegistry: Sendable {
         fileprivate let socket: Socket
         /// A `Phase` raw value.
         fileprivate let phase = Atomic<Int>(Phase.busy.rawValue)
-        /// When the current phase began, in monotonic nanoseconds.
+        /// When the current phase began, in nanoseconds since the registry was made.
         fileprivate let since = Atomic<Int64>(0)
 
         fileprivate init(socket: Socket) {
             self.socket = socket
         }
 
-        /// Enters `phase` unless the server closed the connection; `false` if it did.
-        fileprivate func enter(_ new: Phase) -> Bool {
-            since.store(ConnectionRegistry.monotonicNanoseconds(), ordering: .relaxed)
+        /// Enters `phase` at `time` unless the server closed the connection; `false` if it did.
+        fileprivate func enter(_ new: Phase, at time: Int64) -> Bool {
+            since.store(time, ordering: .relaxed)
             var current = phase.load(ordering: .acquiring)
             while current != Phase.reclaimed.rawValue {
                 let (exchanged, original) = phase.compareExchange(expected: current, desired: new.rawValue,
@@ -67,10 +64,16 @@ final class ConnectionRegistry: Sendable {
     private let state = Lock(State())
     /// How long a request head may take before its connection counts as slow.
     let slowHeadAge: Duration
+    /// The time, from `start` on.
+    private let now: @Sendable () -> ContinuousClock.Instant
+    private let start: ContinuousClock.Instant
 
-    /// An empty registry in which a head counts as slow after `slowHeadAge`.
-    init(slowHeadAge: Duration = .seconds(1)) {
+    /// An empty registry in which a head counts as slow after `slowHeadAge`, reading the time
+    /// from `now` (a test passes a clock it moves by hand).
+    init(slowHeadAge: Duration = .seconds(1), now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
         self.slowHeadAge = slowHeadAge
+        self.now = now
+        start = now()
     }
 
     /// Adds a new connection, busy, and returns its state.
@@ -90,21 +93,21 @@ final class ConnectionRegistry: Sendable {
 
     /// Marks the connection idle: it waits for the first byte of a request.
     func markIdle(_ connection: Connection) {
-        _ = connection.enter(.idle)
+        _ = connection.enter(.idle, at: elapsed())
     }
 
     /// Marks the connection as reading a request head that started arriving now.
     ///
     /// - Returns: `false` when the server closed it to make room: the request must not be read.
     func markReadingHead(_ connection: Connection) -> Bool {
-        connection.enter(.readingHead)
+        connection.enter(.readingHead, at: elapsed())
     }
 
     /// Marks the connection busy with a complete request head.
     ///
     /// - Returns: `false` when the server closed it to make room: the request must not be served.
     func markBusy(_ connection: Connection) -> Bool {
-        connection.enter(.busy)
+        connection.enter(.busy, at: elapsed())
     }
 
     /// Whether the server closed this connection to make room.
@@ -118,7 +121,7 @@ final class ConnectionRegistry: Sendable {
     /// - Returns: whether a connection was closed or is already closing.
     @discardableResult
     func reclaimLongestIdle() -> Bool {
-        let slowBefore = Self.monotonicNanoseconds() - slowHeadAge.nanoseconds
+        let slowBefore = elapsed() - slowHeadAge.nanoseconds
         let victim: Socket? = state.withLock { state in
             guard state.reclaimsInFlight == 0 else { return nil }
             // A connection can change phase while it is looked at: retry the search if it did.
@@ -153,10 +156,8 @@ final class ConnectionRegistry: Sendable {
 
     // MARK: - Time
 
-    /// `CLOCK_MONOTONIC` in nanoseconds: what `ContinuousClock` reads, as a number an atomic holds.
-    fileprivate static func monotonicNanoseconds() -> Int64 {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
+    /// The time since the registry was made, in nanoseconds: a number an atomic holds.
+    private func elapsed() -> Int64 {
+        start.duration(to: now()).nanoseconds
     }
 }
