@@ -11,14 +11,16 @@ struct UpstreamMisbehaviourTests {
         "HTTP/1.0 200 OK\r\nContent-Type: image/jpeg\r\n\r\n",
     ])
     func resetIsTruncation(head: String) throws {
+        let headRead = DispatchSemaphore(value: 0)
         let origin = try RawOrigin { connection, _ in
             guard connection.readRequestLine() != nil else { return }
             connection.write(head + String(repeating: "x", count: 5000))
-            Thread.sleep(forTimeInterval: 0.05)  // the half arrives before the reset
+            headRead.wait()  // the reset comes once the client has the head, in the body
             connection.resetWhenClosed()
         }
         let client = HTTPClient(upstream: origin.upstream)
         let response = try client.send(method: .get, target: "/1.jpg")
+        headRead.signal()
         #expect(response.framing == .untilClose)
         #expect(throws: HTTPClientError.truncatedBody) { try response.readWholeBody() }
     }
@@ -35,12 +37,14 @@ struct UpstreamMisbehaviourTests {
 
     @Test("A stray response written on an idle pooled connection never answers the next request")
     func strayBytesDropTheConnection() throws {
+        let answered = DispatchSemaphore(value: 0), strayWritten = DispatchSemaphore(value: 0)
         let origin = try RawOrigin { connection, _ in
             while let line = connection.readRequestLine() {
                 if line.hasPrefix("GET /a ") {
                     connection.write("HTTP/1.1 204 No Content\r\n\r\n")
-                    Thread.sleep(forTimeInterval: 0.08)
+                    answered.wait()  // the client has its answer and pools the connection
                     connection.write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstray")
+                    strayWritten.signal()
                 } else {
                     connection.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
                 }
@@ -48,7 +52,9 @@ struct UpstreamMisbehaviourTests {
         }
         let client = HTTPClient(upstream: origin.upstream)
         #expect(try client.send(method: .get, target: "/a").status.code == 204)
-        Thread.sleep(forTimeInterval: 0.3)  // the stray response arrives while the connection is pooled
+        answered.signal()
+        strayWritten.wait()
+        Thread.sleep(forTimeInterval: 0.05)  // loopback: the written bytes reach the pooled socket
         let response = try client.send(method: .post, target: "/b")
         #expect(try response.readWholeBody() == Array("ok".utf8))
         #expect(origin.connectionCount == 2)
@@ -56,15 +62,20 @@ struct UpstreamMisbehaviourTests {
 
     @Test("A POST after the upstream closed the pooled connection goes out on a new one")
     func postAfterIdleClose() throws {
+        let answered = DispatchSemaphore(value: 0), closed = DispatchSemaphore(value: 0)
         let origin = try RawOrigin { connection, _ in
             guard connection.readRequestLine() != nil else { return }
             connection.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-            Thread.sleep(forTimeInterval: 0.05)
-            // Returning closes the connection while the client holds it idle in its pool.
+            answered.wait()
+            // Closed while the client holds it idle in its pool.
+            connection.socket.shutdown()
+            closed.signal()
         }
         let client = HTTPClient(upstream: origin.upstream)
         _ = try client.send(method: .get, target: "/first").readWholeBody()
-        Thread.sleep(forTimeInterval: 0.3)
+        answered.signal()
+        closed.wait()
+        Thread.sleep(forTimeInterval: 0.05)  // loopback: the close reaches the pooled socket
         #expect(try client.send(method: .post, target: "/second", body: Array("data".utf8)).readWholeBody() == Array("ok".utf8))
     }
 

@@ -22,10 +22,7 @@ struct PurgeConformanceTests {
         for target in targets {
             for _ in 1...2 { _ = try RawClient(port: nginx.port).request(.get, target) }
         }
-        // nginx renames each entry into place after the response; wait until all are there.
-        let deadline = ContinuousClock.now + .seconds(5)
-        while nginx.cacheFiles.count < targets.count, ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        #expect(nginx.cacheFiles.count == targets.count)
+        #expect(nginx.waitForCacheFiles(targets.count).count == targets.count)
         return (nginx, origin)
     }
 
@@ -72,8 +69,7 @@ struct PurgeConformanceTests {
         for target in ["/1.jpg", awkward] {
             for _ in 1...2 { _ = try RawClient(port: nginx.port).request(.get, target) }
         }
-        let deadline = ContinuousClock.now + .seconds(5)
-        while nginx.cacheFiles.count < 2, ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        #expect(nginx.waitForCacheFiles(2).count == 2)
         let run = try ToolRun.tool(["inspect", nginx.directory.path + "/cache"])
         #expect(run.status == 0, "\(run.output)")
         let keys = run.output.split(separator: "\n").filter { $0.hasPrefix("key: ") }.map { String($0.dropFirst(5)) }
@@ -115,7 +111,7 @@ struct PurgeConformanceTests {
         for port in [nginx.port, step5.port] {
             for _ in 1...2 { _ = try RawClient(port: port).request(.get, "/1.jpg") }
         }
-        Thread.sleep(forTimeInterval: 0.2)  // nginx renames its entry into place after the response
+        #expect(nginx.waitForCacheFiles(1).count == 1)
         let module200 = try RawClient(port: nginx.port).request(.get, "/purge/1.jpg")
         let ours200 = try RawClient(port: step5.port).request(.purge, "/1.jpg")
         #expect(module200.status == 200)

@@ -101,6 +101,14 @@ public final class NginxServer: Sendable {
     /// The paths of the cache files nginx has written, relative to `cache/` (e.g. `5/7f/b37d…`).
     public var cacheFiles: [String] { FileTree.files(under: directory.path + "/cache") }
 
+    /// The cache files once there are at least `count`, or after 5 s: nginx renames an entry
+    /// into place after its response has gone out, so a client that has the answer may be early.
+    public func waitForCacheFiles(_ count: Int) -> [String] {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while cacheFiles.count < count, ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        return cacheFiles
+    }
+
     /// Stops nginx at once, with SIGKILL.
     ///
     /// Why not SIGTERM: `Process` starts nginx with the signal mask of the thread that calls
