@@ -64,8 +64,9 @@ final class ConnectionRegistry: Sendable {
     private let state = Lock(State())
     /// How long a request head may take before its connection counts as slow.
     let slowHeadAge: Duration
-    /// The time, from `start` on.
+    /// Where the time comes from.
     private let now: @Sendable () -> ContinuousClock.Instant
+    /// The instant the connections' `since` values count from.
     private let start: ContinuousClock.Instant
 
     /// An empty registry in which a head counts as slow after `slowHeadAge`, reading the time
