@@ -82,11 +82,24 @@ struct FleetTests {
 
     static let variants = ["/1.jpg", "/1.jpg?w=100", "/2.jpg", "/2.jpg?w=100"]
 
-    static func fill(_ nodes: [Node]) throws {
+    /// A Redis, a versioned origin and three nodes on them, a, b and c, each holding every variant.
+    struct Fleet {
+        let redis: RedisServer
+        let origin: VersionedOrigin
+        let directory: TemporaryDirectory
+        let nodes: [Node]
+    }
+
+    static func filledFleet() throws -> Fleet {
+        let redis = try RedisServer()
+        let origin = try VersionedOrigin()
+        let directory = try TemporaryDirectory()
+        let nodes = try ["a", "b", "c"].map { try Node(name: $0, origin: origin.origin, redis: redis, directory: directory) }
         for node in nodes {
             for target in variants { _ = try node.get(target) }
             for target in variants { #expect(try node.get(target).headerFields["X-Proxy-Cache"] == "HIT", "\(node.name) \(target)") }
         }
+        return Fleet(redis: redis, origin: origin, directory: directory, nodes: nodes)
     }
 
     static func invalidate(_ node: Node, _ url: String, hash: String) throws -> RawClient.Response {
@@ -95,11 +108,8 @@ struct FleetTests {
 
     @Test("An invalidation sent to A makes the image a MISS on A, B and C within a second; all answer the same lastInvalidation")
     func reachesEveryNode() throws {
-        let redis = try RedisServer()
-        let origin = try VersionedOrigin()
-        let directory = try TemporaryDirectory()
-        let nodes = try ["a", "b", "c"].map { try Node(name: $0, origin: origin.origin, redis: redis, directory: directory) }
-        try Self.fill(nodes)
+        let fleet = try Self.filledFleet()
+        let nodes = fleet.nodes
         let sent = ContinuousClock.now
         let answer = try Self.invalidate(nodes[0], "/1.jpg", hash: "1111111")
         #expect(answer.status == 200, "\(answer.bodyText)")
@@ -119,17 +129,14 @@ struct FleetTests {
 
     @Test("A node stopped during an invalidation catches up before its cache answers: its first answer has the new bytes")
     func nodeThatWasDown() throws {
-        let redis = try RedisServer()
-        let origin = try VersionedOrigin()
-        let directory = try TemporaryDirectory()
-        let nodes = try ["a", "b", "c"].map { try Node(name: $0, origin: origin.origin, redis: redis, directory: directory) }
-        try Self.fill(nodes)
+        let fleet = try Self.filledFleet()
+        let nodes = fleet.nodes
         nodes[2].stop()
-        origin.version.value.store(2, ordering: .relaxed)
+        fleet.origin.version.value.store(2, ordering: .relaxed)
         #expect(try Self.invalidate(nodes[0], "/2.jpg", hash: "2222222").status == 200)
         try nodes[2].restart()
         let first = try nodes[2].get("/2.jpg")
-        #expect(first.body == (try origin.body("2.jpg")), "the old image was served after the restart")
+        #expect(first.body == (try fleet.origin.body("2.jpg")), "the old image was served after the restart")
         #expect(["MISS", "BYPASS"].contains(first.headerFields["X-Proxy-Cache"] ?? "-"))
         #expect(eventually { (try? nodes[2].metric("image_cache_invalidations_total")) == 1 })
         #expect(try nodes[2].get("/1.jpg").headerFields["X-Proxy-Cache"] == "HIT")
@@ -137,12 +144,9 @@ struct FleetTests {
 
     @Test("Redis stopped: images still served, invalidation refused with 503; Redis back: the next invalidation reaches all")
     func redisDown() throws {
-        let redis = try RedisServer()
-        let origin = try VersionedOrigin()
-        let directory = try TemporaryDirectory()
-        let nodes = try ["a", "b", "c"].map { try Node(name: $0, origin: origin.origin, redis: redis, directory: directory) }
-        try Self.fill(nodes)
-        redis.stop()
+        let fleet = try Self.filledFleet()
+        let nodes = fleet.nodes
+        fleet.redis.stop()
         for node in nodes { #expect(try node.get("/1.jpg").headerFields["X-Proxy-Cache"] == "HIT") }
         let refused = try Self.invalidate(nodes[1], "/1.jpg", hash: "3333333")
         #expect(refused.status == 503)
@@ -150,7 +154,7 @@ struct FleetTests {
         #expect(try nodes[0].admin(.get, "/lastInvalidation?projectName=site").status == 503)
         for node in nodes { #expect(try node.get("/1.jpg").headerFields["X-Proxy-Cache"] == "HIT") }
 
-        try redis.restart()
+        try fleet.redis.restart()
         #expect(eventually { (try? Self.invalidate(nodes[1], "/1.jpg", hash: "4444444").status) == 200 })
         #expect(eventually { nodes.allSatisfy { (try? $0.metric("image_cache_invalidations_total")) == 1 } })
         for node in nodes { #expect(try node.get("/1.jpg").headerFields["X-Proxy-Cache"] == "MISS", "\(node.name)") }
